@@ -1,0 +1,69 @@
+"""Errors raised for bad input.
+
+Every error about a user's file or table says *where*: the file, the row (1-based, as a
+spreadsheet shows it, counting the header as row 1) and the column, so that the CLI can print one
+clear line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DataError", "ExperimentError", "InputError", "RekrutWarning"]
+
+
+class RekrutWarning(UserWarning):
+    """A result is valid but carries a caveat the reader should see (e.g. overdispersion unknown)."""
+
+
+class InputError(ValueError):
+    """Bad input: a file, a table or an argument that rekrut cannot use.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain words.
+    file
+        The file the input came from, if any.
+    row
+        The 1-based row number as a spreadsheet shows it (header = row 1), if known.
+    column
+        The column (or experiment-file key) at fault, if known.
+
+    Examples
+    --------
+    >>> str(InputError("must not be negative", file="postings.csv", row=7, column="hires"))
+    'postings.csv, row 7, column hires: must not be negative'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = [part for part in self.location_parts() if part]
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+    def location_parts(self) -> list[str]:
+        """Return the non-empty parts of the location (file, row, column) as text."""
+        return [
+            self.file or "",
+            f"row {self.row}" if self.row is not None else "",
+            f"column {self.column}" if self.column else "",
+        ]
+
+
+class ExperimentError(InputError):
+    """The experiment definition (TOML file or dict) is invalid."""
+
+
+class DataError(InputError):
+    """A posting, KPI or reference table breaks its data contract."""
