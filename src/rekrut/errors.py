@@ -62,7 +62,11 @@ class InputError(ValueError):
 
 
 class ExperimentError(InputError):
-    """The experiment definition (TOML file or dict) is invalid."""
+    """The experiment definition (TOML file or dict) is invalid; ``column`` holds the key."""
+
+    def location_parts(self) -> list[str]:
+        """Return the file and the key at fault."""
+        return [self.file or "", f"key {self.column}" if self.column else ""]
 
 
 class DataError(InputError):

@@ -1,0 +1,73 @@
+"""rekrut: honest experiments for recruitment in Danish municipalities.
+
+Model job-ad variants and channels as experiments, analyse applicant yield, fill rate and cost
+per hire with honest uncertainty, and benchmark a municipality against comparable ones.
+
+>>> import rekrut as rk
+>>> sorted(rk.METRICS)[:3]
+['applications_per_posting', 'apply_rate', 'click_through_rate']
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from rekrut.analysis import AnalysisResult, analyze
+from rekrut.data import PostingData, Summary, summarize, validate_postings
+from rekrut.errors import DataError, ExperimentError, InputError, RekrutWarning
+from rekrut.metrics import METRICS, Metric, get_metric
+from rekrut.model import (
+    AdVariant,
+    Arm,
+    BayesPlan,
+    Channel,
+    CostModel,
+    Experiment,
+    Look,
+    load_experiment,
+)
+from rekrut.simulation import simulate
+
+if TYPE_CHECKING:
+    from rekrut import peers, power, report, stats
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METRICS",
+    "AdVariant",
+    "AnalysisResult",
+    "Arm",
+    "BayesPlan",
+    "Channel",
+    "CostModel",
+    "DataError",
+    "Experiment",
+    "ExperimentError",
+    "InputError",
+    "Look",
+    "Metric",
+    "PostingData",
+    "RekrutWarning",
+    "Summary",
+    "analyze",
+    "get_metric",
+    "load_experiment",
+    "peers",
+    "power",
+    "report",
+    "simulate",
+    "stats",
+    "summarize",
+    "validate_postings",
+]
+
+_LAZY_MODULES = frozenset({"stats", "power", "peers", "report", "allocate"})
+
+
+def __getattr__(name: str) -> Any:
+    # Submodules with heavier imports (scipy, statsmodels, matplotlib) load on first use.
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"rekrut.{name}")
+    raise AttributeError(f"module 'rekrut' has no attribute {name!r}")

@@ -1,0 +1,81 @@
+"""Reading tables and writing files. The only module of rekrut that opens files.
+
+Writes are atomic: the content goes to a temporary file in the target folder, which is renamed
+over the target only when it is complete, so a failed run never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from rekrut.errors import DataError
+
+__all__ = ["read_table", "write_bytes_atomic", "write_text_atomic"]
+
+_NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV (comma or semicolon separated), TSV or Parquet file.
+
+    CSV cells are read as text so that validation can name the exact row and column of a bad
+    value; blank cells and ``NA`` are missing values.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, empty or cannot be parsed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", file=str(path))
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        sep = "\t" if suffix == ".tsv" else _sniff_separator(path)
+        return pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=_NA_VALUES,
+            encoding="utf-8-sig",
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty", file=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot read the table ({detail})", file=str(path)) from None
+
+
+def _sniff_separator(path: Path) -> str:
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+        raise
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
+    return write_bytes_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,85 @@
+"""Notes that travel with results, in Danish and English, as data.
+
+A note has a code and parameters; the text is looked up here, so the analysis layer stays free of
+wording and the report can show every note in the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["NOTES", "Lang", "Note"]
+
+Lang = Literal["da", "en"]
+
+NOTES: dict[str, dict[Lang, str]] = {
+    "poisson_totals": {
+        "en": "{metric}: only arm totals were given, so a Poisson test was used; it cannot check "
+        "overdispersion between postings and its interval may be too narrow.",
+        "da": "{metric}: der var kun totaler pr. arm, så der er brugt en Poisson-test; den kan ikke "
+        "tage højde for forskelle mellem opslag, og intervallet kan være for smalt.",
+    },
+    "binomial_totals": {
+        "en": "{metric}: only arm totals were given, so applicants are treated as independent; "
+        "when postings were randomised the interval may be too narrow.",
+        "da": "{metric}: der var kun totaler pr. arm, så ansøgerne behandles som uafhængige; når "
+        "opslag er fordelt tilfældigt, kan intervallet være for smalt.",
+    },
+    "ratio_totals": {
+        "en": "{metric}: only arm totals were given; the interval treats the cost as fixed and the "
+        "count as Poisson, and ignores variation between postings.",
+        "da": "{metric}: der var kun totaler pr. arm; intervallet regner prisen som fast og antallet "
+        "som Poisson-fordelt og ser bort fra forskelle mellem opslag.",
+    },
+    "duration_totals": {
+        "en": "{metric}: needs one row per posting; it is left out for arm totals.",
+        "da": "{metric}: kræver én række pr. opslag og er udeladt for totaler pr. arm.",
+    },
+    "zero_denominator": {
+        "en": "{metric}: arm {arm} has no {denominator}, so its value is undefined and its "
+        "interval open-ended.",
+        "da": "{metric}: arm {arm} har ingen {denominator}, så værdien er udefineret og intervallet "
+        "åbent.",
+    },
+    "srm": {
+        "en": "Sample-ratio mismatch: the postings per arm ({observed}) differ from the planned "
+        "allocation (p = {p_value}). Check how postings were assigned before trusting the results.",
+        "da": "Skæv fordeling: antallet af opslag pr. arm ({observed}) afviger fra den planlagte "
+        "fordeling (p = {p_value}). Undersøg fordelingen af opslag, før resultaterne bruges.",
+    },
+    "bootstrap_zero": {
+        "en": "{metric}: {share} of bootstrap resamples had no {denominator} in an arm and were "
+        "left out.",
+        "da": "{metric}: {share} af bootstrap-gentagelserne havde ingen {denominator} i en arm og er "
+        "udeladt.",
+    },
+    "retention_unknown": {
+        "en": "{metric}: {count} postings have hires whose 12-month retention is not known yet; "
+        "they are left out of this metric.",
+        "da": "{metric}: {count} opslag har ansættelser, hvor fastholdelsen efter 12 måneder endnu "
+        "ikke kendes; de indgår ikke i dette mål.",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A caveat attached to a result: a code from :data:`NOTES` and its parameters.
+
+    Examples
+    --------
+    >>> Note("duration_totals", {"metric": "time_to_hire_days"}).text("en")
+    'time_to_hire_days: needs one row per posting; it is left out for arm totals.'
+    """
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: Lang = "en") -> str:
+        """Return the note in ``lang``."""
+        return NOTES[self.code][lang].format(**self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe record with the English text."""
+        return {"code": self.code, "params": dict(self.params), "text": self.text("en")}

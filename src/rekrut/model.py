@@ -1,0 +1,335 @@
+"""The experiment model: channels, ad variants, arms and the experiment plan.
+
+All models are immutable pydantic models. An experiment is read from a TOML file with
+:func:`load_experiment` or built from a dict with ``Experiment.model_validate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rekrut.errors import ExperimentError
+from rekrut.metrics import METRICS
+
+__all__ = [
+    "AdVariant",
+    "Arm",
+    "BayesPlan",
+    "Channel",
+    "CostModel",
+    "Experiment",
+    "Look",
+    "SimulationSpec",
+    "load_experiment",
+    "normalize_kommunekode",
+]
+
+ChannelKind = Literal["job_board", "social", "print", "own_site", "referral", "event", "education"]
+Unit = Literal["posting", "impression", "source"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class CostModel(_Frozen):
+    """How a channel charges, in DKK; all parts are optional and add up.
+
+    ``per_posting_dkk`` is a fee per published posting, ``per_click_dkk`` a price per click,
+    ``per_1000_impressions_dkk`` a price per thousand impressions (CPM) and ``campaign_dkk`` a
+    fixed campaign cost per posting. A channel with no cost model is free.
+    """
+
+    per_posting_dkk: float = Field(0.0, ge=0)
+    per_click_dkk: float = Field(0.0, ge=0)
+    per_1000_impressions_dkk: float = Field(0.0, ge=0)
+    campaign_dkk: float = Field(0.0, ge=0)
+
+    @property
+    def is_free(self) -> bool:
+        """True when every part of the cost model is zero."""
+        return not any(
+            (
+                self.per_posting_dkk,
+                self.per_click_dkk,
+                self.per_1000_impressions_dkk,
+                self.campaign_dkk,
+            )
+        )
+
+
+class Channel(_Frozen):
+    """Where a job ad is published (Jobnet, Jobindex, Facebook, a local paper …)."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    kind: ChannelKind | None = None
+    cost: CostModel = CostModel()
+
+    @model_validator(mode="after")
+    def _default_name(self) -> Channel:
+        if not self.name:
+            object.__setattr__(self, "name", self.id)
+        return self
+
+
+class AdVariant(_Frozen):
+    """One wording of a job ad, with the features it declares."""
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    text: str = ""
+    mentions_fulltime: bool | None = None
+    mentions_remote_work: bool | None = None
+    mentions_flexible_hours: bool | None = None
+    salary_shown: bool | None = None
+
+    @model_validator(mode="after")
+    def _default_title(self) -> AdVariant:
+        if not self.title:
+            object.__setattr__(self, "title", self.id)
+        return self
+
+
+class Arm(_Frozen):
+    """One arm of the experiment: an ad variant in a channel, with its planned allocation."""
+
+    id: str = Field(min_length=1)
+    variant: str = "standard"
+    channel: str = Field(min_length=1)
+    weight: float = Field(1.0, gt=0)
+
+
+class Look(_Frozen):
+    """A planned interim look, by date or by the number of postings per arm reached."""
+
+    date: dt.date | None = None
+    postings: int | None = Field(None, gt=0)
+
+
+class BayesPlan(_Frozen):
+    """Priors and the decision rule for Bayesian analysis.
+
+    ``prior_successes``/``prior_trials`` give a Beta prior worth ``prior_trials`` units;
+    the defaults are a uniform Beta(1, 1). ``rope`` is the region of practical equivalence on the
+    relative lift, e.g. ``[-0.05, 0.05]``; ``decision_probability`` the posterior probability a
+    decision needs.
+    """
+
+    prior_alpha: float = Field(1.0, gt=0)
+    prior_beta: float = Field(1.0, gt=0)
+    prior_shape: float = Field(0.5, gt=0)
+    prior_rate: float = Field(0.0001, gt=0)
+    rope: tuple[float, float] = (-0.05, 0.05)
+    decision_probability: float = Field(0.95, gt=0.5, lt=1)
+
+
+class SimulationSpec(_Frozen):
+    """How a synthetic data file was generated (see :func:`rekrut.simulate`).
+
+    An experiment file whose data are synthetic records the generating parameters here, so that
+    ``rekrut simulate`` can reproduce the file and readers know the true effects.
+    """
+
+    postings: int = Field(gt=0)
+    seed: int = 0
+    job_category: str | None = None
+    effects: dict[str, dict[str, float]] = Field(default_factory=dict)
+    as_of: dt.date | None = None
+    note: str = "Synthetic data drawn by rekrut.simulate; not real recruitment data."
+
+
+def normalize_kommunekode(value: str | int) -> str:
+    """Return a municipality code as its canonical three-digit string.
+
+    Examples
+    --------
+    >>> normalize_kommunekode("0167"), normalize_kommunekode(167), normalize_kommunekode("101")
+    ('167', '167', '101')
+    """
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= len(text) <= 4 or not 100 <= int(text) <= 999:
+        msg = f"municipality code must be a 3-digit kommunekode such as 167 or 0167, got {value!r}"
+        raise ValueError(msg)
+    return str(int(text))
+
+
+class Experiment(_Frozen):
+    """A recruitment experiment: arms, the metrics to compare and the plan.
+
+    Examples
+    --------
+    >>> exp = Experiment.model_validate({
+    ...     "id": "demo", "title": "Kanaltest", "control": "A",
+    ...     "metrics": ["applications_per_posting", "qualified_share"],
+    ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+    ... })
+    >>> exp.primary_metric, [arm.id for arm in exp.treatments]
+    ('applications_per_posting', ['B'])
+    """
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    municipality: str | None = None
+    job_category: str | None = None
+    unit: Unit = "posting"
+    control: str
+    metrics: tuple[str, ...] = ("applications_per_posting",)
+    primary_metric: str = ""
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    confidence_level: float = Field(0.95, gt=0, lt=1)
+    multiplicity: Literal["holm", "bh", "none"] = "holm"
+    start: dt.date | None = None
+    end: dt.date | None = None
+    planned_postings: int | None = Field(None, gt=0)
+    hypothesis: str = ""
+    data: str | None = None
+    arms: tuple[Arm, ...] = Field(min_length=2)
+    channels: tuple[Channel, ...] = ()
+    variants: tuple[AdVariant, ...] = ()
+    looks: tuple[Look, ...] = ()
+    bayes: BayesPlan = BayesPlan()
+    simulation: SimulationSpec | None = None
+    source: Path | None = Field(None, exclude=True)
+
+    @field_validator("municipality", mode="before")
+    @classmethod
+    def _kommunekode(cls, value: Any) -> Any:
+        return None if value is None else normalize_kommunekode(value)
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in value if m not in METRICS]
+        if unknown:
+            msg = f"unknown metric {unknown[0]!r}; known metrics: {', '.join(METRICS)}"
+            raise ValueError(msg)
+        if len(set(value)) != len(value):
+            raise ValueError("a metric is listed twice")
+        if not value:
+            raise ValueError("at least one metric is needed")
+        return value
+
+    @model_validator(mode="after")
+    def _check_plan(self) -> Experiment:
+        ids = [arm.id for arm in self.arms]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"[arms] duplicate arm id {duplicates[0]!r}")
+        if self.control not in ids:
+            raise ValueError(f"[control] control arm {self.control!r} is not one of the arms {ids}")
+        if not self.primary_metric:
+            object.__setattr__(self, "primary_metric", self.metrics[0])
+        elif self.primary_metric not in self.metrics:
+            object.__setattr__(self, "metrics", (self.primary_metric, *self.metrics))
+        if self.primary_metric not in METRICS:
+            raise ValueError(f"[primary_metric] unknown metric {self.primary_metric!r}")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"[end] end {self.end} is before start {self.start}")
+        object.__setattr__(self, "channels", _complete(self.channels, self.arms, "channel"))
+        object.__setattr__(self, "variants", _complete(self.variants, self.arms, "variant"))
+        return self
+
+    @property
+    def arm_ids(self) -> tuple[str, ...]:
+        """The arm ids in file order."""
+        return tuple(arm.id for arm in self.arms)
+
+    @property
+    def treatments(self) -> tuple[Arm, ...]:
+        """The arms other than the control."""
+        return tuple(arm for arm in self.arms if arm.id != self.control)
+
+    def arm(self, arm_id: str) -> Arm:
+        """Return the arm ``arm_id``."""
+        return next(arm for arm in self.arms if arm.id == arm_id)
+
+    def channel(self, channel_id: str) -> Channel:
+        """Return the channel ``channel_id``."""
+        return next(ch for ch in self.channels if ch.id == channel_id)
+
+    def variant(self, variant_id: str) -> AdVariant:
+        """Return the ad variant ``variant_id``."""
+        return next(v for v in self.variants if v.id == variant_id)
+
+    @property
+    def data_path(self) -> Path | None:
+        """The data file named in the experiment, resolved against the experiment file."""
+        if self.data is None:
+            return None
+        path = Path(self.data)
+        if not path.is_absolute() and self.source is not None:
+            path = self.source.parent / path
+        return path
+
+
+def _complete(
+    defined: tuple[Any, ...], arms: tuple[Arm, ...], attribute: Literal["channel", "variant"]
+) -> tuple[Any, ...]:
+    """Add a plain definition for every channel or variant that arms name but the file omits."""
+    known = {item.id for item in defined}
+    factory = Channel if attribute == "channel" else AdVariant
+    extra: list[Any] = []
+    for arm in arms:
+        ref = getattr(arm, attribute)
+        if ref not in known:
+            known.add(ref)
+            extra.append(factory(id=ref))
+    return (*defined, *extra)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item + 1}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
+def experiment_from_mapping(data: Mapping[str, Any], *, source: Path | None = None) -> Experiment:
+    """Validate ``data`` as an experiment, turning pydantic errors into one ExperimentError."""
+    try:
+        return Experiment.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling)"
+        key = _key_path(tuple(first["loc"])) or None
+        if key is None and message.startswith("["):
+            key, _, message = message[1:].partition("] ")
+        raise ExperimentError(message, file=str(source) if source else None, column=key) from None
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read an experiment from a TOML file.
+
+    Parameters
+    ----------
+    path
+        The experiment file. A ``data`` key in it is resolved relative to the file.
+
+    Raises
+    ------
+    ExperimentError
+        If the file is missing, is not valid TOML or does not describe a valid experiment; the
+        message names the file and the key at fault.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExperimentError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"not valid TOML ({exc})", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise ExperimentError("not a UTF-8 text file", file=str(path)) from None
+    return experiment_from_mapping(raw, source=path)
