@@ -1,0 +1,183 @@
+"""The ``rekrut`` command: a thin layer over the Python API.
+
+Exit codes: 0 on success, 2 on bad input (one line naming the file, row and column), 1 on an
+unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rekrut.analysis import AnalysisResult, analyze
+from rekrut.data import load_postings
+from rekrut.errors import InputError
+from rekrut.io import write_text_atomic
+from rekrut.model import Experiment, load_experiment
+from rekrut.simulation import simulate
+
+__all__ = ["DEMO_EXPERIMENT", "demo_experiment_path", "main"]
+
+DEMO_EXPERIMENT = "sosu_kanaltest.toml"
+
+
+def demo_experiment_path() -> Path:
+    """Return the path of the bundled demo experiment file."""
+    return Path(str(resources.files("rekrut") / "_examples" / DEMO_EXPERIMENT))
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _experiment_and_data(args: argparse.Namespace) -> tuple[Experiment, Any]:
+    experiment = load_experiment(args.experiment)
+    return experiment, args.data
+
+
+def _table_text(result: AnalysisResult) -> str:
+    shown = result.table.copy()
+    for column in shown.select_dtypes("number").columns:
+        shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+    lines = [shown.to_string(index=False)]
+    lines += [f"note: {text}" for text in result.note_texts("en")]
+    return "\n".join(lines)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    experiment, data = _experiment_and_data(args)
+    postings = load_postings(experiment, data)
+    rows = len(postings.frame)
+    kind = "per-posting rows" if postings.granularity == "postings" else "arm totals"
+    _emit(f"OK: experiment {experiment.id!r} with {len(experiment.arms)} arms; {rows} {kind}.")
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    experiment, data = _experiment_and_data(args)
+    result = analyze(
+        experiment,
+        data,
+        method=args.method,
+        by=args.by or None,
+        ratio_interval=args.ratio_interval,
+        rng=args.seed,
+    )
+    _emit(result.to_json() if args.format == "json" else _table_text(result))
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    experiment = load_experiment(args.experiment)
+    spec = experiment.simulation
+    postings = args.postings or (spec.postings if spec else None)
+    if postings is None:
+        raise InputError("give --postings (the experiment file has no [simulation] table)")
+    table = simulate(
+        experiment,
+        postings=postings,
+        effects=spec.effects if spec else None,
+        job_category=spec.job_category if spec else None,
+        as_of=spec.as_of if spec else None,
+        rng=args.seed if args.seed is not None else (spec.seed if spec else None),
+    )
+    text = _csv_text(table)
+    if args.out:
+        write_text_atomic(args.out, text)
+        _emit(f"wrote {len(table)} synthetic postings to {args.out}")
+    else:
+        _emit(text)
+    return 0
+
+
+def _csv_text(table: pd.DataFrame) -> str:
+    out = table.copy()
+    if "published" in out.columns:
+        out["published"] = out["published"].dt.strftime("%Y-%m-%d")
+    return out.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    path = demo_experiment_path()
+    result = analyze(path)
+    out = Path(args.out)
+    write_text_atomic(out / "results.json", result.to_json())
+    write_text_atomic(out / "results.csv", result.table.to_csv(index=False, lineterminator="\n"))
+    written = ["results.json", "results.csv"]
+    written += _demo_report(result, out, args.lang)
+    _emit(_table_text(result))
+    _emit(f"\nDemo experiment: {path}\nWrote {', '.join(written)} to {out}/")
+    return 0
+
+
+def _demo_report(result: AnalysisResult, out: Path, lang: str) -> list[str]:
+    try:
+        from rekrut.report import write_report
+    except ImportError:
+        return []
+    name = "rapport.html" if lang == "da" else "report.html"
+    write_report(result, out / name, lang=lang)  # type: ignore[arg-type]
+    return [name]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rekrut",
+        description="Recruitment experiments for Danish municipalities: analyse job-ad variants "
+        "and channels with honest uncertainty.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_, description=help_)
+        cmd.set_defaults(handler=handler)
+        return cmd
+
+    demo = add("demo", _cmd_demo, "Analyse the bundled demo experiment and write its results.")
+    demo.add_argument("--out", default="rekrut-demo", help="output folder (default: rekrut-demo)")
+    demo.add_argument("--lang", choices=("da", "en"), default="da")
+
+    validate = add("validate", _cmd_validate, "Check an experiment file and its data.")
+    validate.add_argument("experiment", help="experiment file (TOML)")
+    validate.add_argument("--data", help="data file (default: the file the experiment names)")
+
+    analyze_ = add("analyze", _cmd_analyze, "Compare every arm with the control.")
+    analyze_.add_argument("experiment", help="experiment file (TOML)")
+    analyze_.add_argument("--data", help="data file (default: the file the experiment names)")
+    analyze_.add_argument("--method", choices=("frequentist",), default="frequentist")
+    analyze_.add_argument("--by", action="append", help="grouping column (repeatable)")
+    analyze_.add_argument("--ratio-interval", choices=("delta", "bootstrap"), default="delta")
+    analyze_.add_argument("--seed", type=int, default=None, help="seed for resampling")
+    analyze_.add_argument("--format", choices=("text", "json"), default="text")
+
+    simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
+    simulate_.add_argument("experiment", help="experiment file (TOML)")
+    simulate_.add_argument(
+        "--postings", type=int, help="number of postings (default: [simulation])"
+    )
+    simulate_.add_argument("--seed", type=int, default=None)
+    simulate_.add_argument("--out", help="CSV file to write (default: standard output)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except InputError as exc:
+        sys.stderr.write(f"rekrut: error: {exc}\n")
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
