@@ -81,11 +81,16 @@ def test_primary_metric_is_added_to_metrics_when_missing() -> None:
         (("alpha = 0.05", 'alpha = "high"'), "alpha", "valid number"),
         (("alpha = 0.05", "alpha = 0.7"), "alpha", "less than 0.5"),
         (('"cost_per_hire"]', '"cost_per_hyre"]'), "metrics", "unknown metric 'cost_per_hyre'"),
-        (('variant = "standard"\n[[arms]]', 'variant = "standard"\ncolour = "red"\n[[arms]]'),
-         "arms[1].colour", "unknown key"),
+        (
+            ('variant = "standard"\n[[arms]]', 'variant = "standard"\ncolour = "red"\n[[arms]]'),
+            "arms[1].colour",
+            "unknown key",
+        ),
     ],
 )
-def test_bad_files_name_the_key(tmp_path: Path, change: tuple[str, str], key: str, message: str) -> None:
+def test_bad_files_name_the_key(
+    tmp_path: Path, change: tuple[str, str], key: str, message: str
+) -> None:
     path = write(tmp_path, MINIMAL.replace(*change, 1))
     with pytest.raises(rk.ExperimentError, match=message) as info:
         rk.load_experiment(path)
@@ -107,7 +112,9 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
         rk.load_experiment(tmp_path / "nope.toml")
 
 
-@pytest.mark.parametrize(("raw", "code"), [("0167", "167"), ("167", "167"), (101, "101"), (" 0860 ", "860")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [("0167", "167"), ("167", "167"), (101, "101"), (" 0860 ", "860")]
+)
 def test_kommunekode_forms(raw: str | int, code: str) -> None:
     assert normalize_kommunekode(raw) == code
 

@@ -45,7 +45,9 @@ def csv(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
     return path
 
 
-def test_good_table_with_zeros_and_unknown_retention(tmp_path: Path, experiment: rk.Experiment) -> None:
+def test_good_table_with_zeros_and_unknown_retention(
+    tmp_path: Path, experiment: rk.Experiment
+) -> None:
     data = load_postings(experiment, csv(tmp_path, GOOD))
     assert data.granularity == "postings"
     frame = data.frame
@@ -157,7 +159,11 @@ def test_variant_and_channel_columns_map_to_arms() -> None:
         }
     )
     frame = pd.DataFrame(
-        {"variant": ["standard", "fuldtid"], "channel": ["jobnet", "jobnet"], "applications": [1, 2]}
+        {
+            "variant": ["standard", "fuldtid"],
+            "channel": ["jobnet", "jobnet"],
+            "applications": [1, 2],
+        }
     )
     assert load_postings(exp, frame).frame["arm"].tolist() == ["A", "B"]
     frame.loc[1, "channel"] = "tiktok"
@@ -182,7 +188,7 @@ def test_arm_totals(experiment: rk.Experiment) -> None:
     data = load_postings(experiment, totals)
     assert data.granularity == "arm_totals"
     bad = totals.assign(filled=[41, 27])
-    with pytest.raises(rk.DataError, match="filled .* exceeds postings") as info:
+    with pytest.raises(rk.DataError, match=r"filled .* exceeds postings") as info:
         load_postings(experiment, bad)
     assert info.value.row == 1
 

@@ -8,10 +8,10 @@ normalised pandas frame: ``arm`` as text, counts and costs as float64 with NaN f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,21 +67,41 @@ class PostingData:
     Attributes
     ----------
     frame
-        The normalised table (one row per posting, or per arm for totals).
+        The normalised pandas table (one row per posting, or per arm for totals), or None when
+        the table stays in another engine (``native``).
     granularity
         ``"postings"`` for per-posting rows, ``"arm_totals"`` for one row per arm.
     source
         Where the table came from (a file name), for messages.
+    native
+        The narwhals LazyFrame of a table held by another engine (polars, DuckDB, Spark …).
+    column_names
+        The columns of ``native``.
     """
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     granularity: Granularity
     source: str | None = None
+    native: Any = None
+    column_names: frozenset[str] = frozenset()
 
     @property
     def columns(self) -> frozenset[str]:
-        """The columns present in the normalised table."""
-        return frozenset(str(c) for c in self.frame.columns)
+        """The columns present in the table."""
+        if self.frame is not None:
+            return frozenset(str(c) for c in self.frame.columns)
+        return self.column_names
+
+    def collect(self, columns: Sequence[str]) -> pd.DataFrame:
+        """Return the listed columns (that exist) plus ``arm`` as a pandas frame.
+
+        For a table held by another engine only these columns are brought into memory.
+        """
+        wanted = [c for c in dict.fromkeys(["arm", *columns]) if c in self.columns]
+        if self.frame is not None:
+            return self.frame[wanted]
+        collected: pd.DataFrame = self.native.select(*wanted).collect().to_pandas()
+        return collected
 
 
 def required_columns(metric_id: str, granularity: Granularity) -> tuple[str, ...]:

@@ -1,9 +1,13 @@
-"""Aggregation of a validated posting table to per-arm sufficient statistics.
+"""From a posting table (any engine) to per-arm sufficient statistics.
 
 Every catalogue metric is ``sum(x) / sum(y)`` over units (postings). Per arm (and per group) the
 summary keeps ``n, sum_x, sum_y, sum_xx, sum_yy, sum_xy`` over the rows where both x and y are
 known, which is all the statistical core needs for means, proportions and delta-method ratios.
 Arm totals carry only ``n, sum_x, sum_y``; their second moments are NaN.
+
+pandas tables and CSV files are validated row by row (errors name the row); other engines
+(polars, pyarrow, DuckDB, PySpark, and Parquet files through DuckDB) are checked and aggregated
+in one pass inside the engine, and errors name the column and the first offending posting.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from rekrut.data._postings import Granularity, PostingData, validate_postings
+from rekrut.data._aggregate import Aggregate, aggregate
+from rekrut.data._postings import Granularity, PostingData, required_columns, validate_postings
 from rekrut.errors import DataError
 from rekrut.io import read_table
 from rekrut.metrics import get_metric
@@ -25,10 +31,6 @@ from rekrut.model import Experiment
 __all__ = ["SUFFICIENT_COLUMNS", "Summary", "load_postings", "summarize"]
 
 SUFFICIENT_COLUMNS = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
-
-DataLike = Any
-"""A pandas DataFrame, a path to a CSV/Parquet file, a validated PostingData, or any table that
-narwhals understands (polars, pyarrow, DuckDB …)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +45,25 @@ class Summary:
         ``"postings"`` or ``"arm_totals"`` (then the second moments are NaN).
     by
         The grouping columns.
+    units
+        Randomised units per group and arm (postings, or impressions for impression-level
+        experiments): columns ``*by, arm, units``.
     """
 
     table: pd.DataFrame
     granularity: Granularity
     by: tuple[str, ...] = ()
+    units: pd.DataFrame | None = None
 
 
-def load_postings(experiment: Experiment, data: DataLike = None) -> PostingData:
-    """Resolve ``data`` (or the experiment's own data file) and validate it."""
+def load_postings(experiment: Experiment, data: Any = None) -> PostingData:
+    """Resolve ``data`` (or the experiment's own data file) to a validated posting table.
+
+    ``data`` may be a pandas DataFrame, a CSV/TSV/Parquet path, any table narwhals understands
+    (polars, pyarrow, DuckDB, PySpark), a :class:`PostingData`, or None for the file the
+    experiment names. Parquet files are read through DuckDB when it is installed, without
+    loading them into pandas.
+    """
     if isinstance(data, PostingData):
         return data
     if data is None:
@@ -59,30 +71,63 @@ def load_postings(experiment: Experiment, data: DataLike = None) -> PostingData:
             raise DataError("no data given and the experiment file names no 'data' file")
         data = experiment.data_path
     if isinstance(data, str | Path):
-        return validate_postings(read_table(data), experiment, source=data)
-    if not isinstance(data, pd.DataFrame):
-        data = _to_pandas(data)
-    return validate_postings(data, experiment)
+        path = Path(data)
+        if path.suffix.lower() == ".parquet" and path.is_file() and _has_duckdb():
+            import duckdb
+
+            return _native_postings(duckdb.read_parquet(str(path)), experiment, str(path))
+        return validate_postings(read_table(path), experiment, source=path)
+    if isinstance(data, pd.DataFrame):
+        return validate_postings(data, experiment)
+    return _native_postings(data, experiment, None)
 
 
-def _to_pandas(data: Any) -> pd.DataFrame:
+def _has_duckdb() -> bool:
     try:
-        import narwhals as nw
-    except ImportError:  # pragma: no cover - narwhals is an optional extra
-        raise DataError(
-            f"cannot read a {type(data).__name__}; pass a pandas DataFrame or install rekrut[engines]"
-        ) from None
+        import duckdb  # noqa: F401
+    except ImportError:  # pragma: no cover - duckdb is an optional extra
+        return False
+    return True
+
+
+def _native_postings(native: Any, experiment: Experiment, source: str | None) -> PostingData:
     try:
-        frame = nw.from_native(data)
+        frame = nw.from_native(native)
     except TypeError:
-        raise DataError(f"cannot read a {type(data).__name__} as a table") from None
-    if isinstance(frame, nw.LazyFrame):
-        frame = frame.collect()
-    return frame.to_pandas()
+        raise DataError(f"cannot read a {type(native).__name__} as a table", file=source) from None
+    lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    columns = set(lazy.collect_schema().names())
+    granularity: Granularity = "arm_totals" if "postings" in columns else "postings"
+    where = source or "table"
+    if "arm" not in columns and not {"variant", "channel"} <= columns:
+        raise DataError(
+            "the table needs an 'arm' column (or 'variant' and 'channel' columns)", file=where
+        )
+    for metric_id in experiment.metrics:
+        if granularity == "arm_totals" and get_metric(metric_id).kind == "duration":
+            continue
+        for column in required_columns(metric_id, granularity):
+            if column not in columns:
+                raise DataError(
+                    f"the column is missing; metric {metric_id} needs it", file=where, column=column
+                )
+    return PostingData(None, granularity, source, native=lazy, column_names=frozenset(columns))
+
+
+def _arm_expr(postings: PostingData, experiment: Experiment) -> nw.Expr:
+    if "arm" in postings.columns:
+        return nw.col("arm").cast(nw.String()).str.strip_chars()
+    expr: nw.Expr = nw.lit(None, dtype=nw.String())
+    for arm in reversed(experiment.arms):
+        match = (nw.col("variant").cast(nw.String()) == arm.variant) & (
+            nw.col("channel").cast(nw.String()) == arm.channel
+        )
+        expr = nw.when(match).then(nw.lit(arm.id)).otherwise(expr)
+    return expr
 
 
 def summarize(
-    experiment: Experiment, data: DataLike = None, *, by: Sequence[str] | None = None
+    experiment: Experiment, data: Any = None, *, by: Sequence[str] | None = None
 ) -> Summary:
     """Reduce a posting table to per-arm sufficient statistics for every metric.
 
@@ -110,52 +155,47 @@ def summarize(
     by = tuple(by or ())
     missing = [c for c in by if c not in postings.columns]
     if missing:
-        raise DataError("the grouping column is missing", file=postings.source, column=missing[0])
-    frame = postings.frame
+        raise DataError(
+            "the grouping column is missing", file=postings.source or "table", column=missing[0]
+        )
+    native = postings.native if postings.frame is None else postings.frame
+    engine = postings.frame is None
+    result = aggregate(
+        native,
+        experiment.metrics,
+        by=by,
+        arm=_arm_expr(postings, experiment) if engine else None,
+        check=engine,
+        unit_column="impressions"
+        if experiment.unit == "impression" and "impressions" in postings.columns
+        else None,
+    )
+    if engine:
+        _raise_violations(result, postings, experiment)
     if postings.granularity == "arm_totals":
-        _check_one_row_per_arm(frame, by, postings.source)
-    parts = [
-        _metric_sums(frame, metric_id, by, postings.granularity)
-        for metric_id in experiment.metrics
-        if get_metric(metric_id).kind != "duration"
-    ]
-    keys = [*by, "arm", "metric"]
-    table = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=[*keys, *SUFFICIENT_COLUMNS])
-    )
-    table = _complete_arms(table, experiment, by)
-    return Summary(table, postings.granularity, by)
+        _check_one_row_per_arm(postings, by)
+    table = _complete_arms(result.stats, experiment, by)
+    if postings.granularity == "arm_totals":
+        table[["sum_xx", "sum_yy", "sum_xy"]] = np.nan
+    return Summary(table, postings.granularity, by, result.units)
 
 
-def _metric_sums(
-    frame: pd.DataFrame, metric_id: str, by: tuple[str, ...], granularity: Granularity
-) -> pd.DataFrame:
-    metric = get_metric(metric_id)
-    x = frame[metric.numerator].to_numpy(dtype=np.float64)
-    if metric.per_posting:
-        ones = np.ones(len(frame))
-        y = frame["postings"].to_numpy(dtype=np.float64) if granularity == "arm_totals" else ones
-    else:
-        y = frame[metric.denominator].to_numpy(dtype=np.float64)
-    known = ~(np.isnan(x) | np.isnan(y))
-    units = (
-        frame["postings"].to_numpy(dtype=np.float64)
-        if granularity == "arm_totals"
-        else np.ones(len(frame))
-    )
-    parts = pd.DataFrame({c: frame[c].to_numpy() for c in (*by, "arm")})
-    parts["n"] = np.where(known, units, 0.0)
-    parts["sum_x"] = np.where(known, x, 0.0)
-    parts["sum_y"] = np.where(known, y, 0.0)
-    for name, values in (("sum_xx", x * x), ("sum_yy", y * y), ("sum_xy", x * y)):
-        parts[name] = np.where(known, values, 0.0)
-    sums = parts.groupby([*by, "arm"], sort=False, dropna=False).sum().reset_index()
-    if granularity == "arm_totals":
-        sums[["sum_xx", "sum_yy", "sum_xy"]] = np.nan
-    sums.insert(len(by) + 1, "metric", metric_id)
-    return sums
+def _raise_violations(result: Aggregate, postings: PostingData, experiment: Experiment) -> None:
+    where = postings.source or "table"
+    arms = set(result.units["arm"].dropna())
+    unknown = sorted(arms - set(experiment.arm_ids), key=str)
+    if unknown or result.units["arm"].isna().any():
+        shown = unknown[0] if unknown else None
+        raise DataError(
+            f"unknown arm {shown!r}; the experiment's arms are {list(experiment.arm_ids)}",
+            file=where,
+            column="arm",
+        )
+    for column, message, count in result.violations.values():
+        raise DataError(f"{message} in {count:.0f} rows", file=where, column=column)
+    missing = [arm for arm in experiment.arm_ids if arm not in arms]
+    if missing:
+        raise DataError(f"no rows for arm {missing[0]!r}", file=where, column="arm")
 
 
 def _complete_arms(
@@ -168,17 +208,19 @@ def _complete_arms(
     full = combos.merge(metrics, how="cross")
     keys = [*by, "arm", "metric"]
     merged = full.merge(table, on=keys, how="left")
-    merged[["n", "sum_x", "sum_y"]] = merged[["n", "sum_x", "sum_y"]].fillna(0.0)
+    merged[list(SUFFICIENT_COLUMNS)] = merged[list(SUFFICIENT_COLUMNS)].fillna(0.0)
     return merged[[*keys, *SUFFICIENT_COLUMNS]]
 
 
-def _check_one_row_per_arm(frame: pd.DataFrame, by: tuple[str, ...], source: str | None) -> None:
-    dup = frame.duplicated(subset=[*by, "arm"])
+def _check_one_row_per_arm(postings: PostingData, by: tuple[str, ...]) -> None:
+    if postings.frame is None:
+        return
+    dup = postings.frame.duplicated(subset=[*by, "arm"])
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(
             "arm totals must have one row per arm" + (" and group" if by else ""),
-            file=source or "table",
-            row=pos + 2 if source else pos + 1,
+            file=postings.source or "table",
+            row=pos + 2 if postings.source else pos + 1,
             column="arm",
         )
