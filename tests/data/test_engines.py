@@ -83,3 +83,44 @@ def test_engine_checks_name_the_column(example: tuple[rk.Experiment, pd.DataFram
     negative.loc[0, "applications"] = -1
     with pytest.raises(rk.DataError, match="must not be negative"):
         rk.summarize(exp, pa.Table.from_pandas(negative))
+
+
+@pytest.fixture(scope="module")
+def spark():  # type: ignore[no-untyped-def]
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("PySpark needs a Java runtime (java is not on PATH)")
+    import os
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("rekrut-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def test_pyspark_local_mode_gives_the_pandas_statistics(
+    example: tuple[rk.Experiment, pd.DataFrame],
+    spark,  # type: ignore[no-untyped-def]
+) -> None:
+    exp, raw = example
+    reference = _sorted(rk.summarize(exp, raw, by=["job_category"]).table, ["job_category"])
+    # Rows as plain records: PySpark's own pandas conversion warns on pandas 3.
+    records = [
+        {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        for row in raw.to_dict("records")
+    ]
+    native = spark.createDataFrame(records)
+    got = _sorted(rk.summarize(exp, native, by=["job_category"]).table, ["job_category"])
+    np.testing.assert_allclose(
+        got[list(SUFFICIENT_COLUMNS)].to_numpy(dtype=float),
+        reference[list(SUFFICIENT_COLUMNS)].to_numpy(dtype=float),
+        rtol=1e-12,
+    )

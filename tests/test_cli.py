@@ -1,0 +1,67 @@
+"""The command line: exit 0 on success, 2 with one line naming file, row and column on bad input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rekrut.cli import main
+
+
+@pytest.fixture
+def copy_example(examples: Path, tmp_path: Path) -> Path:
+    for suffix in (".toml", ".csv"):
+        shutil.copy(examples / f"admin_ordlyd{suffix}", tmp_path / f"admin_ordlyd{suffix}")
+    return tmp_path / "admin_ordlyd.toml"
+
+
+def test_validate_ok(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(copy_example)]) == 0
+    assert (
+        "OK: experiment 'admin-ordlyd-2026' with 2 arms; 140 per-posting rows."
+        in capsys.readouterr().out
+    )
+
+
+def test_validate_bad_cell(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = copy_example.with_suffix(".csv")
+    lines = data.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[7].split(",")
+    cells[header.index("hires")] = "-1"
+    lines[7] = ",".join(cells)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["validate", str(copy_example)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"rekrut: error: {data}, row 8, column hires: must not be negative (got -1)\n"
+
+
+def test_validate_bad_experiment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text(
+        'id = "x"\ncontrol = "A"\n[[arms]]\nid = "A"\nchannel = "jobnet"\n', encoding="utf-8"
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rekrut: error: {path}, key arms: ")
+    assert err.count("\n") == 1
+
+
+def test_validate_missing_data_file(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(copy_example), "--data", "nope.csv"]) == 2
+    assert "nope.csv: file not found" in capsys.readouterr().err
+
+
+def test_simulate_to_stdout(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", str(copy_example), "--postings", "5", "--seed", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("posting_id,arm,variant,channel")
+    assert len(out) == 6
+
+
+def test_usage_error_exits_2() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["analyze"])
+    assert info.value.code == 2
