@@ -322,6 +322,13 @@ def load_experiment(path: str | Path) -> Experiment:
     ExperimentError
         If the file is missing, is not valid TOML or does not describe a valid experiment; the
         message names the file and the key at fault.
+
+    Examples
+    --------
+    >>> from rekrut.cli import demo_experiment_path
+    >>> exp = load_experiment(demo_experiment_path())
+    >>> exp.control, exp.primary_metric
+    ('jobnet', 'applications_per_posting')
     """
     path = Path(path)
     try:

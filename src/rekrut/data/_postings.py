@@ -134,6 +134,17 @@ def validate_postings(
     ------
     DataError
         On the first problem, naming the row and column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from rekrut.model import Experiment
+    >>> exp = Experiment.model_validate({"id": "x", "control": "A",
+    ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
+    >>> validate_postings(pd.DataFrame({"arm": ["A", "B"], "applications": [4, -1]}), exp)
+    Traceback (most recent call last):
+    ...
+    rekrut.errors.DataError: table, row 2, column applications: must not be negative (got -1)
     """
     where = _Where(str(source) if source is not None else None)
     if len(data) == 0:

@@ -1,0 +1,166 @@
+"""analyze(): the table's shape, its agreement with independent references, grouping, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rekrut as rk
+from rekrut.analysis import TABLE_COLUMNS
+
+
+@pytest.fixture
+def three_arm() -> rk.Experiment:
+    return rk.Experiment.model_validate(
+        {
+            "id": "t3",
+            "control": "A",
+            "metrics": [
+                "applications_per_posting",
+                "fill_rate",
+                "qualified_share",
+                "cost_per_hire",
+            ],
+            "arms": [
+                {"id": "A", "channel": "jobnet"},
+                {"id": "B", "channel": "jobindex"},
+                {"id": "C", "channel": "facebook"},
+            ],
+            "channels": [
+                {"id": "jobindex", "cost": {"per_posting_dkk": 4000}},
+                {"id": "facebook", "kind": "social", "cost": {"per_click_dkk": 5}},
+            ],
+        }
+    )
+
+
+def test_table_has_one_row_per_metric_and_treatment(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=600, rng=1)
+    table = rk.analyze(three_arm, data).table
+    assert list(table.columns) == list(TABLE_COLUMNS)
+    assert len(table) == 4 * 2
+    assert set(table["arm"]) == {"B", "C"}
+    assert (table["control"] == "A").all()
+    assert (table.loc[table["metric"] == "cost_per_hire", "direction"] == "lower").all()
+
+
+def test_fill_rate_matches_statsmodels(three_arm: rk.Experiment) -> None:
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+    data = rk.simulate(three_arm, postings=900, effects={"B": {"fill_rate": 1.15}}, rng=2)
+    row = rk.analyze(three_arm, data, proportion_test="z").table.query(
+        "metric == 'fill_rate' and arm == 'B'"
+    )
+    filled = (data["hires"] > 0).groupby(data["arm"]).agg(["sum", "count"])
+    (xa, na), (xb, nb) = filled.loc["A"], filled.loc["B"]
+    assert row["control_value"].item() == pytest.approx(xa / na)
+    assert row["treatment_value"].item() == pytest.approx(xb / nb)
+    _, p = proportions_ztest([xb, xa], [nb, na])
+    assert row["p_value"].item() == pytest.approx(p, rel=1e-9)
+    low, high = confint_proportions_2indep(xb, nb, xa, na, method="newcomb", compare="diff")
+    assert row["diff_ci_low"].item() == pytest.approx(low, rel=1e-9)
+    assert row["diff_ci_high"].item() == pytest.approx(high, rel=1e-9)
+
+
+def test_applications_per_posting_matches_welch(three_arm: rk.Experiment) -> None:
+    from scipy import stats
+
+    data = rk.simulate(three_arm, postings=300, effects={"C": {"applications": 1.4}}, rng=3)
+    row = rk.analyze(three_arm, data).table.query(
+        "metric == 'applications_per_posting' and arm == 'C'"
+    )
+    a = data.loc[data["arm"] == "A", "applications"]
+    c = data.loc[data["arm"] == "C", "applications"]
+    assert row["diff"].item() == pytest.approx(c.mean() - a.mean())
+    assert row["p_value"].item() == pytest.approx(
+        stats.ttest_ind(c, a, equal_var=False).pvalue, rel=1e-6
+    )
+
+
+def test_primary_and_secondary_families(three_arm: rk.Experiment) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    data = rk.simulate(three_arm, postings=600, rng=4)
+    table = rk.analyze(three_arm, data).table
+    primary = table[table["family"] == "primary"]
+    assert set(primary["metric"]) == {"applications_per_posting"}
+    assert (primary["adjustment"] == "holm").all()  # two treatment arms share the primary
+    secondary = table[table["family"] == "secondary"]
+    expected = multipletests(secondary["p_value"], method="holm")[1]
+    np.testing.assert_allclose(secondary["p_value_adjusted"], expected)
+
+
+def test_grouped_analysis_equals_separate_runs(three_arm: rk.Experiment) -> None:
+    parts = []
+    for i, category in enumerate(["paedagog", "laerer"]):
+        part = rk.simulate(three_arm, postings=400, job_category=category, rng=10 + i)
+        parts.append(part.assign(job_category=category))
+    data = pd.concat(parts, ignore_index=True)
+    grouped = rk.analyze(three_arm, data, by=["job_category"]).table
+    assert list(grouped.columns[:1]) == ["job_category"]
+    for category, part in zip(["paedagog", "laerer"], parts, strict=True):
+        alone = rk.analyze(three_arm, part).table
+        mine = grouped[grouped["job_category"] == category].drop(columns="job_category")
+        numeric = ["diff", "diff_ci_low", "diff_ci_high", "lift", "p_value"]
+        np.testing.assert_allclose(mine[numeric].to_numpy(), alone[numeric].to_numpy(), rtol=1e-10)
+
+
+def test_json_export_is_strict_json(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=200, rng=5)
+    result = rk.analyze(three_arm, data)
+    decoded = json.loads(result.to_json())
+    assert decoded["method"] == "frequentist"
+    assert len(decoded["table"]) == len(result.table)
+    assert decoded["experiment"]["id"] == "t3"
+
+
+def test_arm_without_hires_gives_open_interval_not_a_crash(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=300, rng=6)
+    data.loc[data["arm"] == "C", ["hires", "retained_12m"]] = 0
+    data.loc[data["arm"] == "C", "days_to_hire"] = np.nan
+    result = rk.analyze(three_arm, data)
+    row = result.table.query("metric == 'cost_per_hire' and arm == 'C'")
+    assert np.isnan(row["treatment_value"].item())
+    assert any(n.code == "zero_denominator" and n.params["arm"] == "C" for n in result.notes)
+    json.loads(result.to_json())
+
+
+def test_arm_totals_use_poisson_with_a_note(three_arm: rk.Experiment) -> None:
+    totals = pd.DataFrame(
+        {
+            "arm": ["A", "B", "C"],
+            "postings": [40, 41, 39],
+            "applications": [240, 330, 300],
+            "qualified": [120, 150, 140],
+            "hires": [24, 26, 25],
+            "filled": [24, 26, 25],
+            "cost_dkk": [0, 164000, 40000],
+        }
+    )
+    result = rk.analyze(three_arm, totals)
+    codes = {n.code for n in result.notes}
+    assert {"poisson_totals", "binomial_totals", "ratio_totals"} <= codes
+    row = result.table.query("metric == 'applications_per_posting' and arm == 'B'")
+    assert row["control_value"].item() == pytest.approx(6.0)
+    assert row["treatment_value"].item() == pytest.approx(330 / 41)
+
+
+def test_sample_ratio_mismatch_is_flagged(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=900, rng=7)
+    keep = (data["arm"] != "B") | (np.arange(len(data)) % 3 == 0)
+    result = rk.analyze(three_arm, data[keep])
+    assert result.srm is not None
+    assert bool(result.srm.mismatch)
+    assert any(n.code == "srm" for n in result.notes)
+
+
+def test_example_experiments_run(examples: Path) -> None:
+    for name in ("sosu_kanaltest", "admin_ordlyd", "paedagog_fuldtid"):
+        result = rk.analyze(examples / f"{name}.toml")
+        assert not result.table.empty
+        primary = result.table[result.table["family"] == "primary"]
+        assert primary["p_value"].notna().all()

@@ -1,0 +1,56 @@
+"""The documentation runs: tutorial code blocks execute, and the reference matches the code."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import rekrut as rk
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+RUNNABLE = sorted([DOCS / "getting-started.md", *(DOCS / "tutorials").glob("*.md")])
+BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+@pytest.mark.parametrize("page", RUNNABLE, ids=lambda p: p.name)
+def test_every_code_block_of_the_page_runs(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = BLOCK.findall(page.read_text(encoding="utf-8"))
+    assert blocks, f"{page} has no python code block"
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    for number, code in enumerate(blocks, start=1):
+        try:
+            exec(compile(code, f"{page.name}[block {number}]", "exec"), namespace)
+        except Exception as exc:  # pragma: no cover - the message is the point
+            raise AssertionError(f"{page.name}, code block {number} failed: {exc!r}") from exc
+
+
+def test_metric_reference_lists_every_metric_in_both_languages() -> None:
+    text = (DOCS / "reference" / "metrics.md").read_text(encoding="utf-8")
+    for metric in rk.METRICS.values():
+        assert f"`{metric.id}`" in text
+        assert metric.label_da in text
+        assert metric.label_en in text
+
+
+def _public_callables() -> list[tuple[str, object]]:
+    found = []
+    for name in rk.__all__:
+        obj = getattr(rk, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            found.append((name, obj))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "obj"), _public_callables(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_public_api_is_documented(name: str, obj: object) -> None:
+    doc = inspect.getdoc(obj) or ""
+    assert doc, f"rekrut.{name} has no docstring"
+    if inspect.isfunction(obj):
+        assert "Examples" in doc or ">>>" in doc, f"rekrut.{name} has no example"
