@@ -182,6 +182,7 @@ def simulate(
     start: dt.date | None = None,
     end: dt.date | None = None,
     as_of: dt.date | None = None,
+    replicates: int | None = None,
     rng: np.random.Generator | int | None = None,
 ) -> pd.DataFrame:
     """Draw a synthetic posting table for ``experiment`` with known true effects.
@@ -203,6 +204,9 @@ def simulate(
     as_of
         Date of the data extract: postings not filled by then are open (censored), and retention
         is known only for hires at least 12 months old (default: ``end`` plus 15 months).
+    replicates
+        Draw this many independent experiments at once, numbered in a ``replicate`` column
+        (for power by simulation: analyse them together with ``by=["replicate"]``).
     rng
         Seed or generator.
 
@@ -223,14 +227,27 @@ def simulate(
     as_of = as_of or end + dt.timedelta(days=456)
     effects = dict(effects or {})
     _check_effects(experiment, effects)
+    if postings < 1 or (replicates is not None and replicates < 1):
+        raise ValueError("postings and replicates must be positive")
+    copies = replicates or 1
     weights = np.array([arm.weight for arm in experiment.arms])
-    arm_index = gen.choice(len(weights), size=postings, p=weights / weights.sum())
-    parts = [
-        _draw_arm(experiment, i, int(np.sum(arm_index == i)), base, effects, start, end, as_of, gen)
-        for i in range(len(experiment.arms))
-    ]
-    table = pd.concat(parts, ignore_index=True).sort_values(["published", "arm"], kind="stable")
-    table.insert(0, "posting_id", [f"P{i + 1:05d}" for i in range(len(table))])
+    arm_index = gen.choice(len(weights), size=postings * copies, p=weights / weights.sum())
+    replicate = np.repeat(np.arange(copies), postings)
+    parts = []
+    for i in range(len(experiment.arms)):
+        mask = arm_index == i
+        part = _draw_arm(experiment, i, int(mask.sum()), base, effects, start, end, as_of, gen)
+        part.insert(0, "replicate", replicate[mask])
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["replicate", "published", "arm"], kind="stable")
+    number = table.groupby("replicate").cumcount().to_numpy() + 1
+    if replicates is None:
+        table.insert(0, "posting_id", [f"P{i:05d}" for i in number])
+        table = table.drop(columns="replicate")
+    else:
+        reps = table["replicate"].to_numpy()
+        table.insert(0, "posting_id", [f"R{r}-P{i:05d}" for r, i in zip(reps, number, strict=True)])
     return table.reset_index(drop=True)
 
 
@@ -307,8 +324,9 @@ def _draw_arm(
     hires = filled.astype(np.int64)
     interviews = np.maximum(gen.binomial(qualified, _INTERVIEW_SHARE), hires)
     span = max((end - start).days, 0)
-    published = [start + dt.timedelta(days=int(d)) for d in gen.integers(0, span + 1, size=n)]
-    follow_up = np.array([(as_of - day).days for day in published], dtype=np.float64)
+    offset = gen.integers(0, span + 1, size=n)
+    published = np.datetime64(start, "D") + offset
+    follow_up = ((as_of - start).days - offset).astype(np.float64)
     days = gen.gamma(3.0, p.median_days_to_hire / _GAMMA3_MEDIAN, size=n).round()
     hired_in_time = filled & (days <= follow_up)
     hires = np.where(hired_in_time, hires, 0)
@@ -331,7 +349,7 @@ def _draw_arm(
             "variant": arm.variant,
             "channel": arm.channel,
             "job_category": experiment.job_category or "",
-            "published": pd.to_datetime(published),
+            "published": published.astype("datetime64[ns]"),
             "impressions": impressions.astype(np.float64) if tracked else np.nan,
             "clicks": clicks.astype(np.float64) if tracked else np.nan,
             "applications": applications,

@@ -219,17 +219,12 @@ def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Seri
 
 
 def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
-    text = values.astype("string").str.strip()
-    lowered = text.str.lower()
-    flags = (
-        lowered.map(_FLAG_WORDS, na_action="ignore") if column in ("reposted", "filled") else None
-    )
-    parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    if flags is not None:
-        parsed = parsed.where(flags.isna(), flags)
-    numbers = pd.Series(np.asarray(parsed, dtype=np.float64), index=values.index)
-    blank = text.isna() | (text == "")
-    bad = (numbers.isna() & ~blank) | ~np.isfinite(numbers.fillna(0.0))
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = pd.Series(np.asarray(values, dtype=np.float64), index=values.index)
+        blank = numbers.isna()
+        bad = ~np.isfinite(numbers.fillna(0.0))
+    else:
+        numbers, blank, bad = _parse_text_numbers(values, column)
     if bad.any():
         pos = _first(bad)
         raise where.error(f"{values.iloc[pos]!r} is not a number", pos, column)
@@ -245,6 +240,19 @@ def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
             pos = _first(fractional)
             raise where.error(f"must be a whole number (got {values.iloc[pos]})", pos, column)
     return numbers
+
+
+def _parse_text_numbers(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse text cells (decimal comma allowed; yes/no words for flags): numbers, blank, bad."""
+    text = values.astype("string").str.strip()
+    parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    if column in ("reposted", "filled"):
+        flags = text.str.lower().map(_FLAG_WORDS, na_action="ignore")
+        parsed = parsed.where(flags.isna(), flags)
+    numbers = pd.Series(np.asarray(parsed, dtype=np.float64), index=values.index)
+    blank = text.isna() | (text == "")
+    bad = (numbers.isna() & ~blank) | ~np.isfinite(numbers.fillna(0.0))
+    return numbers, blank, bad
 
 
 def _dates(values: pd.Series, where: _Where) -> pd.Series:
