@@ -35,8 +35,19 @@ docs: $(STAMP)
 
 test: lint typecheck docs pytest
 
-bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
+# The benchmarks compare rekrut with other A/B-testing libraries, whose pins (pandas < 3)
+# differ from the test environment's, so they get their own environment.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) demo-output build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) demo-output build dist .pytest_cache .mypy_cache .ruff_cache
