@@ -36,6 +36,12 @@ NOTES: dict[str, dict[Lang, str]] = {
         "en": "{metric}: needs one row per posting; it is left out for arm totals.",
         "da": "{metric}: kræver én række pr. opslag og er udeladt for totaler pr. arm.",
     },
+    "duration_bayes": {
+        "en": "{metric}: the Bayesian analysis does not model time to hire; see the frequentist "
+        "analysis (Kaplan–Meier medians, log-rank test).",
+        "da": "{metric}: den bayesianske analyse modellerer ikke tid til ansættelse; se den "
+        "frekventistiske analyse (Kaplan–Meier-medianer, log-rank-test).",
+    },
     "zero_denominator": {
         "en": "{metric}: arm {arm} has no {denominator}, so its value is undefined and its "
         "interval open-ended.",

@@ -37,7 +37,9 @@ def test_imports_are_numeric_only(path: Path) -> None:
                 assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY, (
                     f"{path.name} imports {name}"
                 )
-                assert top not in {"os", "io", "pathlib", "subprocess"}, f"{path.name} imports {name}"
+                assert top not in {"os", "io", "pathlib", "subprocess"}, (
+                    f"{path.name} imports {name}"
+                )
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: p.name)

@@ -738,6 +738,126 @@ def prob_best_beta(
     )
 
 
+def clustered_effective_counts(
+    n: ArrayLike,
+    sum_x: ArrayLike,
+    sum_y: ArrayLike,
+    sum_xx: ArrayLike,
+    sum_yy: ArrayLike,
+    sum_xy: ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Effective successes and trials of a proportion whose trials come in clusters.
+
+    When units (postings) are randomised and the proportion is over their applicants, the
+    applicants of one unit are alike and a Beta–Binomial posterior on the raw counts is too
+    narrow. Dividing successes and trials by the design effect keeps the proportion and inflates
+    the posterior variance to the between-unit variance.
+
+    Parameters
+    ----------
+    n, sum_x, sum_y, sum_xx, sum_yy, sum_xy : array_like
+        Per-unit sufficient statistics of successes ``x`` and trials ``y``.
+
+    Returns
+    -------
+    successes, trials, design_effect : ndarray
+        ``design_effect`` is at least 1; 1 where it cannot be estimated (fewer than two units,
+        or no variation).
+
+    Notes
+    -----
+    With :math:`R = \\sum x / \\sum y`, the delta-method (cluster-robust) variance is
+    :math:`V = (s_x^2 - 2 R s_{xy} + R^2 s_y^2)/(n \\bar y^2)` and the binomial variance
+    :math:`V_b = R(1-R)/\\sum y`; the design effect is :math:`\\max(1, V/V_b)` (Kish 1965,
+    *Survey Sampling*, section 8.2).
+
+    Examples
+    --------
+    >>> x, y = np.array([0.0, 10.0, 0.0, 10.0]), np.array([10.0, 10.0, 10.0, 10.0])
+    >>> k, m, deff = clustered_effective_counts(4, x.sum(), y.sum(), x @ x, y @ y, x @ y)
+    >>> float(k / m), round(float(deff), 1)
+    (0.5, 13.3)
+    """
+    arrays = [np.asarray(v, dtype=np.float64) for v in (n, sum_x, sum_y, sum_xx, sum_yy, sum_xy)]
+    n_, sx, sy, sxx, syy, sxy = np.broadcast_arrays(*arrays)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = sx / sy
+        dof = n_ - 1.0
+        var_x = (sxx - sx * sx / n_) / dof
+        var_y = (syy - sy * sy / n_) / dof
+        cov = (sxy - sx * sy / n_) / dof
+        mean_y = sy / n_
+        delta = (var_x - 2.0 * ratio * cov + ratio * ratio * var_y) / (n_ * mean_y * mean_y)
+        binomial = ratio * (1.0 - ratio) / sy
+        deff = delta / binomial
+    deff = np.where(np.isfinite(deff) & (n_ >= 2), np.maximum(deff, 1.0), 1.0)
+    return sx / deff, sy / deff, deff
+
+
+def prob_best_gamma(
+    shape: ArrayLike,
+    rate: ArrayLike,
+    *,
+    axis: int = -1,
+    direction: Direction = "higher",
+    n_draws: int = 10_000,
+    rng: RngLike = None,
+) -> ProbBest:
+    """Probability that each of k arms has the highest (or lowest) Gamma-distributed value.
+
+    Parameters
+    ----------
+    shape, rate : array_like
+        Gamma posterior shape and rate per arm; the arms lie along ``axis``.
+    axis : int
+        The arm axis.
+    direction : {"higher", "lower"}
+        Whether the largest or the smallest value is best.
+    n_draws, rng
+        Monte Carlo draws per cell and seed.
+
+    Returns
+    -------
+    ProbBest
+        ``prob_best`` with the shape of the inputs and its Monte Carlo standard error.
+
+    Notes
+    -----
+    Used for rates (events per unit) and, with ``rate`` multiplied by the known cost per unit,
+    for outcomes per krone, whose largest value is the lowest cost per outcome.
+
+    Examples
+    --------
+    >>> res = prob_best_gamma([[20.0, 40.0, 21.0]], [[10.0, 10.0, 10.0]], rng=1)
+    >>> [round(float(p), 2) for p in res.prob_best[0]]
+    [0.0, 0.99, 0.01]
+    """
+    _check_direction(direction)
+    _check_draws(n_draws)
+    a, r = np.broadcast_arrays(_positive("shape", shape), _positive("rate", rate))
+    if a.ndim == 0:
+        msg = "shape must have an arm axis, got a scalar"
+        raise ValueError(msg)
+    a, r = np.moveaxis(a, axis, -1), np.moveaxis(r, axis, -1)
+    cells, arms = a.shape[:-1], a.shape[-1]
+    a2, r2 = a.reshape(-1, arms), r.reshape(-1, arms)
+    generator = _rng(rng)
+    wins = np.zeros(a2.shape)
+    step = max(1, _CHUNK // (n_draws * arms))
+    for start in range(0, a2.shape[0], step):
+        part = slice(start, start + step)
+        draws = generator.standard_gamma(a2[part, :, None], size=(*a2[part].shape, n_draws))
+        draws = draws / r2[part, :, None]
+        best = draws.argmax(axis=1) if direction == "higher" else draws.argmin(axis=1)
+        wins[part] = (best[:, None, :] == np.arange(arms)[None, :, None]).mean(axis=-1)
+    prob = np.moveaxis(wins.reshape(*cells, arms), -1, axis)
+    return ProbBest(
+        prob_best=prob,
+        mc_error=np.sqrt(prob * (1.0 - prob) / n_draws),
+        method=f"Monte Carlo, {n_draws} draws, Gamma posteriors",
+    )
+
+
 def rope_decision(
     comparison: BayesComparison,
     *,

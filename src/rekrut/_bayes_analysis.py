@@ -1,0 +1,246 @@
+"""The Bayesian branch of :func:`rekrut.analyze`: conjugate posteriors per metric kind.
+
+* proportions — Beta–Binomial; when postings were randomised and the proportion is over their
+  applicants, successes and trials are first divided by the design effect (clustering);
+* counts per posting — Gamma posterior on the mean with the data deflated by the quasi-Poisson
+  dispersion (per-posting data), or plain Gamma–Poisson (arm totals);
+* cost ratios — Gamma posterior on the outcome rate with the cost per posting taken as known;
+* time to hire — not modelled (left out with a note).
+
+Priors come from the experiment's ``[bayes]`` table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from rekrut.messages import Note
+from rekrut.metrics import Metric
+from rekrut.model import Experiment
+from rekrut.stats._bayes import (
+    BayesComparison,
+    clustered_effective_counts,
+    compare_beta_binomial,
+    compare_cost_per_outcome,
+    compare_counts_overdispersed,
+    compare_gamma_poisson,
+    prob_best_beta,
+    prob_best_gamma,
+    rope_decision,
+)
+from rekrut.stats._result import FloatArray
+
+if TYPE_CHECKING:
+    from rekrut.analysis import Cells, Mode, Plan
+
+__all__ = ["BAYES_COLUMNS", "BayesBlock", "bayes_block"]
+
+BAYES_COLUMNS = (
+    "metric",
+    "arm",
+    "control",
+    "n_control",
+    "n_treatment",
+    "control_value",
+    "treatment_value",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "lift",
+    "lift_ci_low",
+    "lift_ci_high",
+    "prob_better",
+    "prob_best",
+    "prob_best_control",
+    "expected_loss",
+    "decision",
+    "direction",
+    "method",
+)
+"""Columns of a Bayesian result table, after any grouping columns."""
+
+
+@dataclass(frozen=True, slots=True)
+class BayesBlock:
+    """One metric's Bayesian comparisons, arrays of shape (groups, treatments)."""
+
+    comparison: BayesComparison
+    prob_best: FloatArray
+    prob_best_control: FloatArray
+    decision: np.ndarray
+
+
+def _all_arms(cells: Cells, key: str) -> FloatArray:
+    """Stack control and treatments along the last axis: (groups, 1 + treatments)."""
+    return np.concatenate([cells.control[key][:, :1], cells.treatment[key]], axis=1)
+
+
+Direction = Literal["higher", "lower"]
+Model = Callable[
+    ["Cells", "Mode", Experiment, "Plan", float, Direction], tuple[BayesComparison, FloatArray]
+]
+
+
+def _proportion(
+    cells: Cells, mode: Mode, experiment: Experiment, plan: Plan, level: float, direction: Direction
+) -> tuple[BayesComparison, FloatArray]:
+    prior = experiment.bayes
+    keys = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
+    if mode == "clustered":
+        k_c, n_c, _ = clustered_effective_counts(*(cells.control[k] for k in keys))
+        k_t, n_t, _ = clustered_effective_counts(*(cells.treatment[k] for k in keys))
+    else:
+        k_c, n_c = cells.control["sum_x"], cells.control["sum_y"]
+        k_t, n_t = cells.treatment["sum_x"], cells.treatment["sum_y"]
+    beta = {
+        "prior_alpha": prior.prior_alpha,
+        "prior_beta": prior.prior_beta,
+        "direction": direction,
+    }
+    comparison = compare_beta_binomial(
+        k_c, n_c, k_t, n_t, credible_level=level, n_draws=plan.n_draws, rng=plan.rng, **beta
+    )
+    successes = np.concatenate([k_c[:, :1], k_t], axis=1)
+    trials = np.concatenate([n_c[:, :1], n_t], axis=1)
+    best = prob_best_beta(successes, trials, n_draws=plan.n_draws, rng=plan.rng, **beta)
+    return comparison, best.prob_best
+
+
+def _count(
+    cells: Cells, mode: Mode, experiment: Experiment, plan: Plan, level: float, direction: Direction
+) -> tuple[BayesComparison, FloatArray]:
+    prior = experiment.bayes
+    c, t = cells.control, cells.treatment
+    gamma = {
+        "prior_shape": prior.prior_shape,
+        "prior_rate": prior.prior_rate,
+        "direction": direction,
+    }
+    options = {"credible_level": level, "n_draws": plan.n_draws, "rng": plan.rng, **gamma}
+    n, total = _all_arms(cells, "n"), _all_arms(cells, "sum_x")
+    if mode == "totals":
+        comparison = compare_gamma_poisson(c["sum_x"], c["n"], t["sum_x"], t["n"], **options)
+        phi = np.ones((n.shape[0], 1))
+    else:
+        comparison = compare_counts_overdispersed(
+            c["n"], c["sum_x"], c["sum_xx"], t["n"], t["sum_x"], t["sum_xx"], **options
+        )
+        phi = _pooled_dispersion(n, total, _all_arms(cells, "sum_xx"))[:, None]
+    best = prob_best_gamma(
+        prior.prior_shape + total / phi,
+        prior.prior_rate + n / phi,
+        direction=direction,
+        n_draws=plan.n_draws,
+        rng=plan.rng,
+    )
+    return comparison, best.prob_best
+
+
+def _pooled_dispersion(n: FloatArray, total: FloatArray, squares: FloatArray) -> FloatArray:
+    """Pearson's quasi-Poisson dispersion over all arms, at least 1 (as dispersion_factor)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / n
+        pearson = np.where(mean > 0, (squares - total * mean) / mean, 0.0).sum(axis=1)
+        dof = n.sum(axis=1) - n.shape[1]
+        phi = pearson / dof
+    return np.where(np.isfinite(phi) & (dof > 0), np.maximum(phi, 1.0), 1.0)
+
+
+_COST_PRIOR = (2.0, 2.0)  # the Gamma(2, 2) outcome-rate prior of compare_cost_per_outcome
+
+
+def _ratio(
+    cells: Cells, mode: Mode, experiment: Experiment, plan: Plan, level: float, direction: Direction
+) -> tuple[BayesComparison, FloatArray]:
+    c, t = cells.control, cells.treatment
+    comparison = compare_cost_per_outcome(
+        c["sum_x"],
+        c["n"],
+        c["sum_y"],
+        t["sum_x"],
+        t["n"],
+        t["sum_y"],
+        prior_shape=_COST_PRIOR[0],
+        prior_rate=_COST_PRIOR[1],
+        direction=direction,
+        credible_level=level,
+        n_draws=plan.n_draws,
+        rng=plan.rng,
+    )
+    n, cost, outcomes = _all_arms(cells, "n"), _all_arms(cells, "sum_x"), _all_arms(cells, "sum_y")
+    # Outcomes per krone, lambda / c, is Gamma(a, r c); the lowest cost per outcome is its highest.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = (_COST_PRIOR[1] + n) * cost / n
+    usable = (np.isfinite(rate) & (rate > 0)).all(axis=1, keepdims=True)
+    best = prob_best_gamma(
+        _COST_PRIOR[0] + outcomes,
+        np.where(usable, rate, 1.0),
+        direction="higher" if direction == "lower" else "lower",
+        n_draws=plan.n_draws,
+        rng=plan.rng,
+    )
+    # A free arm (cost 0) costs nothing per outcome for certain: it is best, or shares it.
+    free = (cost == 0) & (n > 0)
+    free_share = free / np.maximum(free.sum(axis=1, keepdims=True), 1)
+    certain = free.any(axis=1, keepdims=True)
+    if direction == "higher":
+        certain = np.zeros_like(certain)
+    prob = np.where(certain, free_share, np.where(usable, best.prob_best, np.nan))
+    return comparison, prob
+
+
+_MODELS: dict[str, Model] = {"proportion": _proportion, "count": _count, "ratio": _ratio}
+
+
+def bayes_block(
+    metric: Metric,
+    cells: Cells,
+    mode: Mode,
+    experiment: Experiment,
+    plan: Plan,
+    notes: list[Note],
+) -> BayesBlock | None:
+    """Posterior comparisons of one metric for every group and treatment arm."""
+    del notes  # every kind handled here needs no caveat beyond the method name
+    model = _MODELS[metric.kind]
+    comparison, best = model(cells, mode, experiment, plan, plan.confidence_level, metric.direction)
+    level = experiment.bayes.decision_probability
+    decider = comparison
+    if not np.isclose(level, plan.confidence_level):
+        decider, _ = model(cells, mode, experiment, plan, level, metric.direction)
+    decision = rope_decision(decider, rope=experiment.bayes.rope, on="lift")
+    control_best = np.broadcast_to(best[:, :1], best[:, 1:].shape)
+    return BayesBlock(comparison, best[:, 1:], control_best, decision)
+
+
+def block_frame(block: BayesBlock, base: dict[str, object]) -> pd.DataFrame:
+    """The table rows of one metric (``base`` holds the shared columns)."""
+    comp = block.comparison
+    data = dict(base)
+    for name in (
+        "control_value",
+        "treatment_value",
+        "diff",
+        "diff_ci_low",
+        "diff_ci_high",
+        "lift",
+        "lift_ci_low",
+        "lift_ci_high",
+        "prob_better",
+    ):
+        data[name] = np.asarray(getattr(comp, name), dtype=np.float64).ravel()
+    with np.errstate(invalid="ignore"):
+        undefined = ~np.isfinite(data["lift"]) | (data["control_value"] == 0)
+    for name in ("lift", "lift_ci_low", "lift_ci_high"):
+        data[name] = np.where(undefined, np.nan, data[name])  # no relative change from zero
+    data["prob_best"] = block.prob_best.ravel()
+    data["prob_best_control"] = np.asarray(block.prob_best_control).ravel()
+    data["expected_loss"] = np.asarray(comp.expected_loss, dtype=np.float64).ravel()
+    data["decision"] = np.asarray(block.decision).ravel()
+    data["method"] = comp.method
+    return pd.DataFrame(data)

@@ -1,0 +1,110 @@
+"""analyze(method="bayesian"): shape, coherence of the decision quantities, agreement in large samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rekrut as rk
+from rekrut._bayes_analysis import BAYES_COLUMNS
+
+
+@pytest.fixture
+def three_arm() -> rk.Experiment:
+    return rk.Experiment.model_validate(
+        {
+            "id": "b3",
+            "control": "A",
+            "metrics": [
+                "applications_per_posting",
+                "fill_rate",
+                "qualified_share",
+                "cost_per_hire",
+                "repost_rate",
+            ],
+            "arms": [
+                {"id": "A", "channel": "jobindex"},
+                {"id": "B", "channel": "facebook"},
+                {"id": "C", "channel": "avis"},
+            ],
+            "channels": [
+                {"id": "jobindex", "cost": {"per_posting_dkk": 4000}},
+                {"id": "facebook", "kind": "social", "cost": {"per_click_dkk": 5}},
+                {"id": "avis", "kind": "print", "cost": {"per_posting_dkk": 3000}},
+            ],
+        }
+    )
+
+
+def test_columns_and_rows(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=400, rng=1)
+    table = rk.analyze(three_arm, data, method="bayesian", rng=1).table
+    assert list(table.columns) == list(BAYES_COLUMNS)
+    assert len(table) == 5 * 2
+    assert set(table["decision"]) <= {"choose_treatment", "keep_control", "continue"}
+
+
+def test_probability_best_sums_to_one_over_arms(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=400, effects={"B": {"applications": 1.3}}, rng=2)
+    table = rk.analyze(three_arm, data, method="bayesian", rng=2).table
+    for _, rows in table.groupby("metric"):
+        total = rows["prob_best"].sum() + rows["prob_best_control"].iloc[0]
+        assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_seeded_runs_repeat(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=200, rng=3)
+    a = rk.analyze(three_arm, data, method="bayesian", rng=9).table
+    b = rk.analyze(three_arm, data, method="bayesian", rng=9).table
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_direction_lower_for_reposts(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=3000, effects={"B": {"repost_rate": 0.5}}, rng=4)
+    row = rk.analyze(three_arm, data, method="bayesian", rng=4).table.query(
+        "metric == 'repost_rate' and arm == 'B'"
+    )
+    assert row["lift"].item() < 0
+    assert row["prob_better"].item() > 0.99  # fewer reposts is better
+    assert row["decision"].item() == "choose_treatment"
+
+
+def test_large_sample_agrees_with_frequentist_interval(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=30_000, effects={"B": {"fill_rate": 1.1}}, rng=5)
+    bayes = rk.analyze(three_arm, data, method="bayesian", rng=5).table.set_index(["metric", "arm"])
+    freq = rk.analyze(three_arm, data).table.set_index(["metric", "arm"])
+    for metric in ("fill_rate", "applications_per_posting", "qualified_share"):
+        b, f = bayes.loc[(metric, "B")], freq.loc[(metric, "B")]
+        width = f["diff_ci_high"] - f["diff_ci_low"]
+        assert b["diff"] == pytest.approx(f["diff"], abs=0.02 * width)
+        assert b["diff_ci_low"] == pytest.approx(f["diff_ci_low"], abs=0.1 * width), metric
+        assert b["diff_ci_high"] == pytest.approx(f["diff_ci_high"], abs=0.1 * width), metric
+
+
+def test_free_control_is_certainly_cheapest(examples: Path) -> None:
+    table = rk.analyze(examples / "sosu_kanaltest.toml", method="bayesian", rng=1).table
+    cost = table[table["metric"] == "cost_per_hire"]
+    assert (cost["prob_best_control"] == 1.0).all()
+    assert cost["lift"].isna().all()  # no relative change from a cost of zero
+
+
+def test_arm_totals_work(three_arm: rk.Experiment) -> None:
+    totals = pd.DataFrame(
+        {
+            "arm": ["A", "B", "C"],
+            "postings": [40, 41, 39],
+            "applications": [240, 330, 0],
+            "qualified": [120, 150, 0],
+            "hires": [24, 26, 0],
+            "filled": [24, 26, 0],
+            "reposted": [3, 2, 9],
+            "cost_dkk": [160000, 40000, 117000],
+        }
+    )
+    table = rk.analyze(three_arm, totals, method="bayesian", rng=1).table
+    c_cost = table.query("metric == 'cost_per_hire' and arm == 'C'")
+    assert np.isfinite(c_cost["treatment_value"].item())  # the prior keeps zero hires finite
+    assert c_cost["prob_better"].item() < 0.01
