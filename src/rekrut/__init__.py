@@ -30,13 +30,15 @@ from rekrut.model import (
 from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
-    from rekrut import peers, power, report, stats
+    from rekrut import disclosure, peers, power, report, stats
+    from rekrut.allocation import Allocation, allocate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "METRICS",
     "AdVariant",
+    "Allocation",
     "AnalysisResult",
     "Arm",
     "BayesPlan",
@@ -51,9 +53,11 @@ __all__ = [
     "PostingData",
     "RekrutWarning",
     "Summary",
+    "allocate",
     "analyze",
     "get_metric",
     "load_experiment",
+    "disclosure",
     "peers",
     "power",
     "report",
@@ -63,11 +67,14 @@ __all__ = [
     "validate_postings",
 ]
 
-_LAZY_MODULES = frozenset({"stats", "power", "peers", "report", "allocate"})
+_LAZY_MODULES = frozenset({"stats", "power", "peers", "report", "disclosure"})
+_LAZY_NAMES = {"allocate": "rekrut.allocation", "Allocation": "rekrut.allocation"}
 
 
 def __getattr__(name: str) -> Any:
-    # Submodules with heavier imports (scipy, statsmodels, matplotlib) load on first use.
+    # Parts with heavier imports (scipy, statsmodels, matplotlib) load on first use.
     if name in _LAZY_MODULES:
         return importlib.import_module(f"rekrut.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'rekrut' has no attribute {name!r}")

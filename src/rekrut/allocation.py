@@ -175,7 +175,7 @@ def allocate(
     Examples
     --------
     >>> import pandas as pd
-    >>> from rekrut.allocate import allocate
+    >>> from rekrut.allocation import allocate
     >>> channels = pd.DataFrame({
     ...     "channel": ["jobnet", "linkedin", "facebook"],
     ...     "cost_dkk": [20_000, 90_000, 40_000],
