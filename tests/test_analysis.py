@@ -98,7 +98,7 @@ def test_grouped_analysis_equals_separate_runs(three_arm: rk.Experiment) -> None
     parts = []
     for i, category in enumerate(["paedagog", "laerer"]):
         part = rk.simulate(three_arm, postings=400, job_category=category, rng=10 + i)
-        parts.append(part.assign(job_category=category))
+        parts.append(part.assign(job_category=category, posting_id=category + part["posting_id"]))
     data = pd.concat(parts, ignore_index=True)
     grouped = rk.analyze(three_arm, data, by=["job_category"]).table
     assert list(grouped.columns[:1]) == ["job_category"]
