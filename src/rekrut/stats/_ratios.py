@@ -155,7 +155,7 @@ def compare_ratios(
         t = diff / se
     degenerate = var == 0
     df = np.where(degenerate, np.inf, df)
-    t = np.where(degenerate, np.where(diff == 0, 0.0, np.sign(diff) * np.inf), t)
+    t = np.where(degenerate, np.where(diff == 0, 0.0, np.copysign(np.inf, diff)), t)
     p = _p_value(t, df, alternative)
     crit = stats.t.isf((1.0 - confidence_level) / 2.0, df)
     with np.errstate(invalid="ignore"):
