@@ -108,3 +108,24 @@ def test_arm_totals_work(three_arm: rk.Experiment) -> None:
     c_cost = table.query("metric == 'cost_per_hire' and arm == 'C'")
     assert np.isfinite(c_cost["treatment_value"].item())  # the prior keeps zero hires finite
     assert c_cost["prob_better"].item() < 0.01
+
+
+def test_partial_pooling_moves_small_groups_more(three_arm: rk.Experiment) -> None:
+    parts = []
+    for i, postings in enumerate([24, 30, 600, 900]):
+        part = rk.simulate(three_arm, postings=postings, rng=20 + i)
+        part["kommune"] = f"k{i}"
+        part["posting_id"] = part["kommune"] + part["posting_id"]
+        parts.append(part)
+    data = pd.concat(parts, ignore_index=True)
+    alone = rk.analyze(three_arm, data, method="bayesian", by=["kommune"], rng=1).table
+    pooled = rk.analyze(three_arm, data, method="bayesian", by=["kommune"], pool=True, rng=1).table
+    rows = (alone["metric"] == "applications_per_posting") & (alone["arm"] == "B")
+    moved = (pooled.loc[rows, "lift"] - alone.loc[rows, "lift"]).abs().to_numpy()
+    assert moved[:2].min() > moved[2:].max()
+
+
+def test_pooling_needs_groups_and_bayes(three_arm: rk.Experiment) -> None:
+    data = rk.simulate(three_arm, postings=60, rng=1)
+    with pytest.raises(ValueError, match="pool=True needs"):
+        rk.analyze(three_arm, data, method="bayesian", pool=True)

@@ -154,10 +154,17 @@ def _pooled_dispersion(n: FloatArray, total: FloatArray, squares: FloatArray) ->
 _COST_PRIOR = (2.0, 2.0)  # the Gamma(2, 2) outcome-rate prior of compare_cost_per_outcome
 
 
+def _cost_prior(experiment: Experiment) -> tuple[float, float]:
+    """The outcome-rate prior for costs: pooled when partial pooling set one, else Gamma(2, 2)."""
+    pooled = experiment.bayes.cost_prior
+    return pooled if pooled is not None else _COST_PRIOR
+
+
 def _ratio(
     cells: Cells, mode: Mode, experiment: Experiment, plan: Plan, level: float, direction: Direction
 ) -> tuple[BayesComparison, FloatArray]:
     c, t = cells.control, cells.treatment
+    shape0, rate0 = _cost_prior(experiment)
     comparison = compare_cost_per_outcome(
         c["sum_x"],
         c["n"],
@@ -165,8 +172,8 @@ def _ratio(
         t["sum_x"],
         t["n"],
         t["sum_y"],
-        prior_shape=_COST_PRIOR[0],
-        prior_rate=_COST_PRIOR[1],
+        prior_shape=shape0,
+        prior_rate=rate0,
         direction=direction,
         credible_level=level,
         n_draws=plan.n_draws,
@@ -175,10 +182,10 @@ def _ratio(
     n, cost, outcomes = _all_arms(cells, "n"), _all_arms(cells, "sum_x"), _all_arms(cells, "sum_y")
     # Outcomes per krone, lambda / c, is Gamma(a, r c); the lowest cost per outcome is its highest.
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (_COST_PRIOR[1] + n) * cost / n
+        rate = (rate0 + n) * cost / n
     usable = (np.isfinite(rate) & (rate > 0)).all(axis=1, keepdims=True)
     best = prob_best_gamma(
-        _COST_PRIOR[0] + outcomes,
+        shape0 + outcomes,
         np.where(usable, rate, 1.0),
         direction="higher" if direction == "lower" else "lower",
         n_draws=plan.n_draws,
@@ -208,6 +215,8 @@ def bayes_block(
     """Posterior comparisons of one metric for every group and treatment arm."""
     del notes  # every kind handled here needs no caveat beyond the method name
     model = _MODELS[metric.kind]
+    if plan.pool:
+        experiment = pooled_experiment(metric, cells, mode, experiment)
     comparison, best = model(cells, mode, experiment, plan, plan.confidence_level, metric.direction)
     level = experiment.bayes.decision_probability
     decider = comparison
@@ -244,3 +253,36 @@ def block_frame(block: BayesBlock, base: dict[str, object]) -> pd.DataFrame:
     data["decision"] = np.asarray(block.decision).ravel()
     data["method"] = comp.method
     return pd.DataFrame(data)
+
+
+def pooled_experiment(
+    metric: Metric, cells: Cells, mode: Mode, experiment: Experiment
+) -> Experiment:
+    """The experiment with its prior replaced by an empirical-Bayes prior fitted to all cells.
+
+    Every group and arm of the metric shares one Beta (proportions) or Gamma (counts, outcome
+    rates) prior whose hyperparameters maximise the marginal likelihood of all cells, so each
+    group's estimates shrink towards the common level, small groups more than large ones.
+    """
+    from rekrut.stats._pooling import pool_beta_binomial, pool_gamma_poisson
+
+    keys = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
+    stacked = {k: _all_arms(cells, k).ravel() for k in keys}
+    plan = experiment.bayes
+    if metric.kind == "proportion":
+        if mode == "clustered":
+            k, m, _ = clustered_effective_counts(*(stacked[key] for key in keys))
+        else:
+            k, m = stacked["sum_x"], stacked["sum_y"]
+        fit = pool_beta_binomial(k[m > 0], m[m > 0])
+        update = {"prior_alpha": float(fit.prior_a), "prior_beta": float(fit.prior_b)}
+    elif metric.kind == "count":
+        used = stacked["n"] > 0
+        fit = pool_gamma_poisson(stacked["sum_x"][used], stacked["n"][used])
+        update = {"prior_shape": float(fit.prior_a), "prior_rate": float(fit.prior_b)}
+    else:
+        used = stacked["n"] > 0
+        fit = pool_gamma_poisson(stacked["sum_y"][used], stacked["n"][used])
+        # The cost-per-outcome model needs a prior shape above 1 for its mean to exist.
+        update = {"cost_prior": (max(float(fit.prior_a), 1.01), float(fit.prior_b))}
+    return experiment.model_copy(update={"bayes": plan.model_copy(update=update)})

@@ -76,6 +76,7 @@ class Plan:
     ratio_interval: Literal["delta", "bootstrap"] = "delta"
     n_resamples: int = 2000
     n_draws: int = 10_000
+    pool: bool = False
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
 
@@ -168,6 +169,7 @@ def analyze(
     ratio_interval: Literal["delta", "bootstrap"] = "delta",
     n_resamples: int = 2000,
     n_draws: int = 10_000,
+    pool: bool = False,
     rng: np.random.Generator | int | None = None,
 ) -> AnalysisResult:
     """Compare every treatment arm with the control on every metric of the experiment.
@@ -195,6 +197,10 @@ def analyze(
         cost ratios.
     n_resamples, n_draws, rng
         Bootstrap resamples, Monte Carlo draws for Bayesian intervals, and the seed.
+    pool
+        With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
+        prior is an empirical-Bayes prior fitted to all groups and arms of the metric, so small
+        groups are not judged on noise.
 
     Returns
     -------
@@ -217,6 +223,8 @@ def analyze(
     if method not in ("frequentist", "bayesian"):
         msg = f"method must be 'frequentist' or 'bayesian', got {method!r}"
         raise ValueError(msg)
+    if pool and (method != "bayesian" or not by):
+        raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
     plan = Plan(
         confidence_level=confidence_level or experiment.confidence_level,
         multiplicity=multiplicity or experiment.multiplicity,
@@ -224,6 +232,7 @@ def analyze(
         ratio_interval=ratio_interval,
         n_resamples=n_resamples,
         n_draws=n_draws,
+        pool=pool,
         rng=np.random.default_rng(rng),
     )
     postings = load_postings(experiment, data)

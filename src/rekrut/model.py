@@ -119,7 +119,8 @@ class BayesPlan(_Frozen):
     ``prior_successes``/``prior_trials`` give a Beta prior worth ``prior_trials`` units;
     the defaults are a uniform Beta(1, 1). ``rope`` is the region of practical equivalence on the
     relative lift, e.g. ``[-0.05, 0.05]``; ``decision_probability`` the posterior probability a
-    decision needs.
+    decision needs. ``cost_prior`` is the Gamma (shape, rate) prior on outcomes per posting used
+    for costs per outcome (default Gamma(2, 2)).
     """
 
     prior_alpha: float = Field(1.0, gt=0)
@@ -128,6 +129,7 @@ class BayesPlan(_Frozen):
     prior_rate: float = Field(0.0001, gt=0)
     rope: tuple[float, float] = (-0.05, 0.05)
     decision_probability: float = Field(0.95, gt=0.5, lt=1)
+    cost_prior: tuple[float, float] | None = None
 
 
 class SimulationSpec(_Frozen):
