@@ -97,17 +97,27 @@ def _proportion(
     else:
         k_c, n_c = cells.control["sum_x"], cells.control["sum_y"]
         k_t, n_t = cells.treatment["sum_x"], cells.treatment["sum_y"]
-    beta = {
-        "prior_alpha": prior.prior_alpha,
-        "prior_beta": prior.prior_beta,
-        "direction": direction,
-    }
     comparison = compare_beta_binomial(
-        k_c, n_c, k_t, n_t, credible_level=level, n_draws=plan.n_draws, rng=plan.rng, **beta
+        k_c,
+        n_c,
+        k_t,
+        n_t,
+        prior_alpha=prior.prior_alpha,
+        prior_beta=prior.prior_beta,
+        direction=direction,
+        credible_level=level,
+        n_draws=plan.n_draws,
+        rng=plan.rng,
     )
-    successes = np.concatenate([k_c[:, :1], k_t], axis=1)
-    trials = np.concatenate([n_c[:, :1], n_t], axis=1)
-    best = prob_best_beta(successes, trials, n_draws=plan.n_draws, rng=plan.rng, **beta)
+    best = prob_best_beta(
+        np.concatenate([k_c[:, :1], k_t], axis=1),
+        np.concatenate([n_c[:, :1], n_t], axis=1),
+        prior_alpha=prior.prior_alpha,
+        prior_beta=prior.prior_beta,
+        direction=direction,
+        n_draws=plan.n_draws,
+        rng=plan.rng,
+    )
     return comparison, best.prob_best
 
 
@@ -116,19 +126,35 @@ def _count(
 ) -> tuple[BayesComparison, FloatArray]:
     prior = experiment.bayes
     c, t = cells.control, cells.treatment
-    gamma = {
-        "prior_shape": prior.prior_shape,
-        "prior_rate": prior.prior_rate,
-        "direction": direction,
-    }
-    options = {"credible_level": level, "n_draws": plan.n_draws, "rng": plan.rng, **gamma}
     n, total = _all_arms(cells, "n"), _all_arms(cells, "sum_x")
     if mode == "totals":
-        comparison = compare_gamma_poisson(c["sum_x"], c["n"], t["sum_x"], t["n"], **options)
+        comparison = compare_gamma_poisson(
+            c["sum_x"],
+            c["n"],
+            t["sum_x"],
+            t["n"],
+            prior_shape=prior.prior_shape,
+            prior_rate=prior.prior_rate,
+            direction=direction,
+            credible_level=level,
+            n_draws=plan.n_draws,
+            rng=plan.rng,
+        )
         phi = np.ones((n.shape[0], 1))
     else:
         comparison = compare_counts_overdispersed(
-            c["n"], c["sum_x"], c["sum_xx"], t["n"], t["sum_x"], t["sum_xx"], **options
+            c["n"],
+            c["sum_x"],
+            c["sum_xx"],
+            t["n"],
+            t["sum_x"],
+            t["sum_xx"],
+            prior_shape=prior.prior_shape,
+            prior_rate=prior.prior_rate,
+            direction=direction,
+            credible_level=level,
+            n_draws=plan.n_draws,
+            rng=plan.rng,
         )
         phi = _pooled_dispersion(n, total, _all_arms(cells, "sum_xx"))[:, None]
     best = prob_best_gamma(
@@ -211,7 +237,7 @@ def bayes_block(
     experiment: Experiment,
     plan: Plan,
     notes: list[Note],
-) -> BayesBlock | None:
+) -> BayesBlock:
     """Posterior comparisons of one metric for every group and treatment arm."""
     del notes  # every kind handled here needs no caveat beyond the method name
     model = _MODELS[metric.kind]
@@ -243,10 +269,12 @@ def block_frame(block: BayesBlock, base: dict[str, object]) -> pd.DataFrame:
         "prob_better",
     ):
         data[name] = np.asarray(getattr(comp, name), dtype=np.float64).ravel()
-    with np.errstate(invalid="ignore"):
-        undefined = ~np.isfinite(data["lift"]) | (data["control_value"] == 0)
+    control = np.asarray(comp.control_value, dtype=np.float64).ravel()
+    lift = np.asarray(comp.lift, dtype=np.float64).ravel()
+    undefined = ~np.isfinite(lift) | (control == 0)
     for name in ("lift", "lift_ci_low", "lift_ci_high"):
-        data[name] = np.where(undefined, np.nan, data[name])  # no relative change from zero
+        values = np.asarray(getattr(comp, name), dtype=np.float64).ravel()
+        data[name] = np.where(undefined, np.nan, values)  # no relative change from zero
     data["prob_best"] = block.prob_best.ravel()
     data["prob_best_control"] = np.asarray(block.prob_best_control).ravel()
     data["expected_loss"] = np.asarray(comp.expected_loss, dtype=np.float64).ravel()
@@ -275,7 +303,10 @@ def pooled_experiment(
         else:
             k, m = stacked["sum_x"], stacked["sum_y"]
         fit = pool_beta_binomial(k[m > 0], m[m > 0])
-        update = {"prior_alpha": float(fit.prior_a), "prior_beta": float(fit.prior_b)}
+        update: dict[str, object] = {
+            "prior_alpha": float(fit.prior_a),
+            "prior_beta": float(fit.prior_b),
+        }
     elif metric.kind == "count":
         used = stacked["n"] > 0
         fit = pool_gamma_poisson(stacked["sum_x"][used], stacked["n"][used])

@@ -242,11 +242,11 @@ def analyze(
         table = _bayesian_table(experiment, summary, plan, notes)
         srm = _sample_ratio(experiment, summary, notes)
         return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
-    blocks = [
+    computed = [
         _metric_block(experiment, postings, summary, get_metric(m), plan, notes)
         for m in experiment.metrics
     ]
-    blocks = [b for b in blocks if b is not None]
+    blocks = [b for b in computed if b is not None]
     table = _assemble(experiment, summary, blocks, plan)
     srm = _sample_ratio(experiment, summary, notes)
     return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
@@ -275,10 +275,11 @@ def _cells(experiment: Experiment, summary: Summary, metric_id: str) -> Cells:
     treatments = [a.id for a in experiment.treatments]
     stat_cols = ["n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy"]
     keyed = table.set_index([*by, "arm"])[stat_cols] if by else table.set_index("arm")[stat_cols]
-    if by:
-        index = pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"arm": arms}), how="cross"))
-    else:
-        index = pd.Index(arms, name="arm")
+    index: pd.Index = (
+        pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"arm": arms}), how="cross"))
+        if by
+        else pd.Index(arms, name="arm")
+    )
     full = keyed.reindex(index).to_numpy(dtype=np.float64).reshape(len(groups), len(arms), -1)
     control_pos = arms.index(experiment.control)
     treat_pos = [arms.index(t) for t in treatments]
@@ -480,7 +481,11 @@ def _per_cell(
 ) -> Comparison:
     """Run ``compute(group, treatment)`` per cell and stack results into (groups, treatments)."""
     groups = _groups(summary)
-    records = groups.to_dict("records") if summary.by else [{}]
+    records: list[dict[str, Any]] = (
+        [{str(k): v for k, v in r.items()} for r in groups.to_dict("records")]
+        if summary.by
+        else [{}]
+    )
     results = [[compute(g, arm.id) for arm in experiment.treatments] for g in records]
     fields_ = {
         name: np.array([[float(getattr(r, name)) for r in row] for row in results])
@@ -629,13 +634,12 @@ def _bayesian_table(
     frames = []
     for metric_id in experiment.metrics:
         metric = get_metric(metric_id)
-        cells = _cells(experiment, summary, metric_id) if metric.kind != "duration" else None
-        mode = _mode(metric, experiment, summary)
-        block = bayes_block(metric, cells, mode, experiment, plan, notes) if cells else None
-        if block is None:
-            if cells is None:
-                notes.append(Note("duration_bayes", {"metric": metric.id}))
+        if metric.kind == "duration":
+            notes.append(Note("duration_bayes", {"metric": metric.id}))
             continue
+        cells = _cells(experiment, summary, metric_id)
+        mode = _mode(metric, experiment, summary)
+        block = bayes_block(metric, cells, mode, experiment, plan, notes)
         n_key = "sum_y" if mode == "binomial" and not metric.per_posting else "n"
         base: dict[str, Any] = {
             "metric": metric.id,

@@ -53,7 +53,7 @@ def _table_text(result: AnalysisResult) -> str:
 def _cmd_validate(args: argparse.Namespace) -> int:
     experiment, data = _experiment_and_data(args)
     postings = load_postings(experiment, data)
-    rows = len(postings.frame)
+    rows = len(postings.frame) if postings.frame is not None else "all"
     kind = "per-posting rows" if postings.granularity == "postings" else "arm totals"
     _emit(f"OK: experiment {experiment.id!r} with {len(experiment.arms)} arms; {rows} {kind}.")
     return 0

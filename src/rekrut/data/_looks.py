@@ -22,9 +22,9 @@ Every = Literal["week", "month"]
 
 
 def _period(published: pd.Series, every: Every) -> pd.Series:
-    if every == "week":
-        return published.dt.to_period("W-SUN").dt.end_time.dt.normalize()
-    return published.dt.to_period("M").dt.end_time.dt.normalize()
+    freq = "W-SUN" if every == "week" else "M"
+    ends: pd.Series = published.dt.to_period(freq).dt.end_time.dt.normalize()
+    return ends
 
 
 def cumulative_summary(

@@ -186,7 +186,7 @@ class _Where:
         return DataError(message, file=self.file or "table", row=row, column=column)
 
 
-def _first(mask: Iterable[bool]) -> int:
+def _first(mask: Any) -> int:
     return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
 
 
@@ -222,7 +222,7 @@ def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = pd.Series(np.asarray(values, dtype=np.float64), index=values.index)
         blank = numbers.isna()
-        bad = ~np.isfinite(numbers.fillna(0.0))
+        bad = pd.Series(~np.isfinite(numbers.fillna(0.0).to_numpy()), index=values.index)
     else:
         numbers, blank, bad = _parse_text_numbers(values, column)
     if bad.any():

@@ -172,7 +172,7 @@ def _lift(
     v_c: FloatArray,
     v_t: FloatArray,
     crit: FloatArray,
-    undefined: FloatArray,
+    undefined: np.ndarray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = np.where(r_c > 0, r_t / r_c - 1.0, np.nan)
@@ -250,7 +250,7 @@ def bootstrap_ratios(
     with np.errstate(divide="ignore", invalid="ignore"):
         lift_draws = (rt / rc - 1.0)[usable & (rc > 0)]
     value_c, value_t = (float(e) for e in estimates)
-    nan = np.float64(np.nan)
+    nan = as_float_array(np.nan)
     diff_low, diff_high = _quantiles(diff_draws, tails)
     lift_low, lift_high = _quantiles(lift_draws, tails)
     if diff_draws.size:
@@ -258,19 +258,19 @@ def bootstrap_ratios(
     else:
         p = np.nan
     comparison = Comparison(
-        control_value=np.float64(value_c),
-        treatment_value=np.float64(value_t),
-        diff=np.float64(value_t - value_c),
+        control_value=as_float_array(value_c),
+        treatment_value=as_float_array(value_t),
+        diff=as_float_array(value_t - value_c),
         diff_ci_low=diff_low,
         diff_ci_high=diff_high,
-        lift=np.float64(value_t / value_c - 1.0) if value_c > 0 else nan,
+        lift=as_float_array(value_t / value_c - 1.0) if value_c > 0 else nan,
         lift_ci_low=lift_low,
         lift_ci_high=lift_high,
         statistic=nan,
-        p_value=np.float64(p),
+        p_value=as_float_array(p),
         method=f"percentile bootstrap, {n_resamples} resamples of postings",
     )
-    share = np.float64(1.0 - usable.mean())
+    share = as_float_array(1.0 - usable.mean())
     return BootstrapResult(comparison, share, n_resamples)
 
 
@@ -287,8 +287,8 @@ def _resample(
         return np.where(zero, np.nan, sx / sy), zero
 
 
-def _quantiles(draws: FloatArray, tails: tuple[float, float]) -> tuple[np.float64, np.float64]:
+def _quantiles(draws: FloatArray, tails: tuple[float, float]) -> tuple[FloatArray, FloatArray]:
     if draws.size == 0:
-        return np.float64(-np.inf), np.float64(np.inf)
+        return as_float_array(-np.inf), as_float_array(np.inf)
     low, high = np.quantile(draws, tails)
-    return np.float64(low), np.float64(high)
+    return as_float_array(low), as_float_array(high)

@@ -87,9 +87,9 @@ def kaplan_meier(time: ArrayLike, event: ArrayLike) -> KaplanMeier:
     times = np.unique(t[e > 0])
     d = np.array([np.sum((t == u) & (e > 0)) for u in times], dtype=np.float64)
     r = np.array([np.sum(t >= u) for u in times], dtype=np.float64)
-    survival = np.cumprod(1.0 - d / r) if times.size else np.array([])
+    survival = as_float_array(np.cumprod(1.0 - d / r) if times.size else [])
     median = _weighted_medians(t, e, np.ones((1, t.size)))[0] if t.size else np.nan
-    return KaplanMeier(times, survival, np.float64(median))
+    return KaplanMeier(times, survival, as_float_array(median))
 
 
 def _rank_test(
@@ -160,7 +160,7 @@ def compare_time_to_event(
     t_c, e_c = _validate(time_c, event_c)
     t_t, e_t = _validate(time_t, event_t)
     gen = np.random.default_rng(rng)
-    nan = np.float64(np.nan)
+    nan = as_float_array(np.nan)
     if t_c.size == 0 or t_t.size == 0:
         return Comparison(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, "no postings")
     med_c = _weighted_medians(t_c, e_c, np.ones((1, t_c.size)))[0]
@@ -173,16 +173,16 @@ def compare_time_to_event(
         lift_low, lift_high = _percentile(boot_t / boot_c - 1.0, tails)
     statistic, p, method = _rank_test(t_c, e_c, t_t, e_t)
     return Comparison(
-        control_value=np.float64(med_c),
-        treatment_value=np.float64(med_t),
-        diff=np.float64(med_t - med_c),
+        control_value=as_float_array(med_c),
+        treatment_value=as_float_array(med_t),
+        diff=as_float_array(med_t - med_c),
         diff_ci_low=diff_low,
         diff_ci_high=diff_high,
-        lift=np.float64(med_t / med_c - 1.0) if med_c > 0 else nan,
+        lift=as_float_array(med_t / med_c - 1.0) if med_c > 0 else nan,
         lift_ci_low=lift_low,
         lift_ci_high=lift_high,
-        statistic=np.float64(statistic),
-        p_value=np.float64(p),
+        statistic=as_float_array(statistic),
+        p_value=as_float_array(p),
         method=method,
     )
 
@@ -191,9 +191,9 @@ def _weights(n: int, n_resamples: int, gen: np.random.Generator) -> FloatArray:
     return gen.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(np.float64)
 
 
-def _percentile(draws: FloatArray, tails: tuple[float, float]) -> tuple[np.float64, np.float64]:
+def _percentile(draws: FloatArray, tails: tuple[float, float]) -> tuple[FloatArray, FloatArray]:
     finite = draws[np.isfinite(draws)]
     if finite.size < 0.5 * draws.size or finite.size == 0:
-        return np.float64(-np.inf), np.float64(np.inf)
+        return as_float_array(-np.inf), as_float_array(np.inf)
     low, high = np.quantile(finite, tails)
-    return np.float64(low), np.float64(high)
+    return as_float_array(low), as_float_array(high)
