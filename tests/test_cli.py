@@ -65,3 +65,44 @@ def test_usage_error_exits_2() -> None:
     with pytest.raises(SystemExit) as info:
         main(["analyze"])
     assert info.value.code == 2
+
+
+def test_power_by_simulation_json(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    args = ["power", str(copy_example), "--lift", "0.3", "--postings", "120"]
+    assert main([*args, "--replicates", "200", "--seed", "1", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    row = payload["table"][0]
+    assert row["metric"] == "applications_per_posting"
+    assert 0 < row["power"] < 1
+
+
+def test_power_for_a_metric_without_a_lift_knob(
+    copy_example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["power", str(copy_example), "--lift", "0.3", "--metric", "cost_per_hire"]) == 2
+    assert "power by simulation can set a lift for" in capsys.readouterr().err
+
+
+def test_analyze_bayesian_json(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert (
+        main(
+            [
+                "analyze",
+                str(copy_example),
+                "--method",
+                "bayesian",
+                "--seed",
+                "1",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["method"] == "bayesian"
+    assert {"prob_better", "decision"} <= set(payload["table"][0])

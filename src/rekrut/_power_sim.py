@@ -19,7 +19,43 @@ from rekrut.metrics import get_metric
 from rekrut.model import Experiment
 from rekrut.simulation import simulate
 
-__all__ = ["SimulatedPower", "simulate_power"]
+__all__ = ["EFFECT_FOR_METRIC", "SimulatedPower", "effects_for_lift", "simulate_power"]
+
+EFFECT_FOR_METRIC: dict[str, str] = {
+    "applications_per_posting": "applications",
+    "qualified_per_posting": "applications",
+    "click_through_rate": "click_through_rate",
+    "apply_rate": "apply_rate",
+    "qualified_share": "qualified_share",
+    "fill_rate": "fill_rate",
+    "repost_rate": "repost_rate",
+    "retention_12m": "retention_12m",
+    "time_to_hire_days": "days_to_hire",
+}
+"""The simulator's effect that moves each metric by the same relative amount."""
+
+
+def effects_for_lift(
+    experiment: Experiment, metric: str, lift: float
+) -> dict[str, dict[str, float]]:
+    """Effects that move ``metric`` by ``lift`` (relative) in every treatment arm.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> exp = rk.Experiment.model_validate({"id": "p", "control": "A",
+    ...     "arms": [{"id": "A", "channel": "a"}, {"id": "B", "channel": "b"}]})
+    >>> effects_for_lift(exp, "fill_rate", 0.1)
+    {'B': {'fill_rate': 1.1}}
+    """
+    if metric not in EFFECT_FOR_METRIC:
+        known = ", ".join(EFFECT_FOR_METRIC)
+        msg = f"power by simulation can set a lift for {known}; not for {metric!r}"
+        raise ValueError(msg)
+    if not lift > -1:
+        raise ValueError(f"lift must be above -1 (a relative change), got {lift!r}")
+    key = EFFECT_FOR_METRIC[metric]
+    return {arm.id: {key: 1.0 + lift} for arm in experiment.treatments}
 
 
 @dataclass(frozen=True, slots=True)

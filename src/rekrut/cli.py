@@ -7,6 +7,7 @@ unexpected failure.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -96,6 +97,41 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_power(args: argparse.Namespace) -> int:
+    from rekrut._power_sim import effects_for_lift, simulate_power
+
+    experiment = load_experiment(args.experiment)
+    metric = args.metric or experiment.primary_metric
+    try:
+        effects = effects_for_lift(experiment, metric, args.lift)
+    except ValueError as exc:
+        raise InputError(f"--metric {metric}: {exc}") from None
+    postings = args.postings or _planned_postings(experiment)
+    result = simulate_power(
+        experiment,
+        postings=postings,
+        effects=effects,
+        replicates=args.replicates,
+        metrics=[metric],
+        rng=args.seed,
+    )
+    if args.format == "json":
+        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        shown = result.table.round(3).to_string(index=False)
+        _emit(
+            f"Power by simulation: {args.replicates} experiments of {postings} postings, "
+            f"true lift {args.lift:+.0%} on {metric}, alpha {result.alpha}.\n{shown}"
+        )
+    return 0
+
+
+def _planned_postings(experiment: Experiment) -> int:
+    if experiment.planned_postings is None:
+        raise InputError("give --postings (the experiment file has no planned_postings)")
+    return experiment.planned_postings * len(experiment.arms)
+
+
 def _csv_text(table: pd.DataFrame) -> str:
     out = table.copy()
     if "published" in out.columns:
@@ -152,11 +188,22 @@ def _parser() -> argparse.ArgumentParser:
     analyze_ = add("analyze", _cmd_analyze, "Compare every arm with the control.")
     analyze_.add_argument("experiment", help="experiment file (TOML)")
     analyze_.add_argument("--data", help="data file (default: the file the experiment names)")
-    analyze_.add_argument("--method", choices=("frequentist",), default="frequentist")
+    analyze_.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
     analyze_.add_argument("--by", action="append", help="grouping column (repeatable)")
     analyze_.add_argument("--ratio-interval", choices=("delta", "bootstrap"), default="delta")
     analyze_.add_argument("--seed", type=int, default=None, help="seed for resampling")
     analyze_.add_argument("--format", choices=("text", "json"), default="text")
+
+    power = add("power", _cmd_power, "Power by simulating the planned experiment many times.")
+    power.add_argument("experiment", help="experiment file (TOML)")
+    power.add_argument("--lift", type=float, required=True, help="true relative effect, e.g. 0.2")
+    power.add_argument("--metric", help="metric (default: the primary metric)")
+    power.add_argument(
+        "--postings", type=int, help="total postings (default: planned_postings x arms)"
+    )
+    power.add_argument("--replicates", type=int, default=1000)
+    power.add_argument("--seed", type=int, default=None)
+    power.add_argument("--format", choices=("text", "json"), default="text")
 
     simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
     simulate_.add_argument("experiment", help="experiment file (TOML)")
