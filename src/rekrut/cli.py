@@ -20,6 +20,7 @@ from rekrut.analysis import AnalysisResult, analyze
 from rekrut.data import load_postings
 from rekrut.errors import InputError
 from rekrut.io import write_text_atomic
+from rekrut.messages import Lang
 from rekrut.model import Experiment, load_experiment
 from rekrut.simulation import simulate
 
@@ -139,6 +140,18 @@ def _csv_text(table: pd.DataFrame) -> str:
     return out.to_csv(index=False, float_format="%.10g", lineterminator="\n")
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rekrut.report import write_report
+
+    experiment, data = _experiment_and_data(args)
+    if Path(args.out).suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
+        raise InputError("the report file must end in .html or .md", file=args.out)
+    result = analyze(experiment, data, method=args.method, rng=args.seed)
+    path = write_report(result, args.out, lang=args.lang)
+    _emit(f"wrote {path}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     path = demo_experiment_path()
     result = analyze(path)
@@ -152,14 +165,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_report(result: AnalysisResult, out: Path, lang: str) -> list[str]:
+def _demo_report(result: AnalysisResult, out: Path, lang: Lang) -> list[str]:
     try:
         from rekrut.report import write_report
-    except ImportError:
+    except ImportError:  # pragma: no cover - the report extra is not installed
         return []
-    name = "rapport.html" if lang == "da" else "report.html"
-    write_report(result, out / name, lang=lang)  # type: ignore[arg-type]
-    return [name]
+    stem = "rapport" if lang == "da" else "report"
+    write_report(result, out / f"{stem}.html", lang=lang)
+    write_report(result, out / f"{stem}.md", lang=lang)
+    return [f"{stem}.html", f"{stem}.md"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -204,6 +218,14 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--replicates", type=int, default=1000)
     power.add_argument("--seed", type=int, default=None)
     power.add_argument("--format", choices=("text", "json"), default="text")
+
+    report = add("report", _cmd_report, "Write a report (HTML or Markdown) a director can read.")
+    report.add_argument("experiment", help="experiment file (TOML)")
+    report.add_argument("--data", help="data file (default: the file the experiment names)")
+    report.add_argument("--out", required=True, help="report file, .html or .md")
+    report.add_argument("--lang", choices=("da", "en"), default="da")
+    report.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
+    report.add_argument("--seed", type=int, default=None, help="seed for Monte Carlo draws")
 
     simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
     simulate_.add_argument("experiment", help="experiment file (TOML)")

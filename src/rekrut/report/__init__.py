@@ -1,0 +1,107 @@
+"""Reports a director can read: self-contained HTML and Markdown, in Danish or English.
+
+``write_report`` renders an :class:`~rekrut.analysis.AnalysisResult` and writes it atomically;
+``result_html`` and ``forest_plot`` serve notebooks. Needs the ``report`` extra (jinja2,
+matplotlib).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rekrut.io import write_text_atomic
+from rekrut.messages import Lang
+from rekrut.report._plots import figure_svg, forest_plot
+
+if TYPE_CHECKING:
+    from rekrut.analysis import AnalysisResult
+
+__all__ = ["forest_plot", "render_report", "result_html", "write_report"]
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _md_escape(value: Any) -> str:
+    # Markdown renderers pass raw HTML through: neutralise it, and keep table cells whole.
+    text = str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _environment(kind: str) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=kind == "html",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md_escape
+    return env
+
+
+def render_report(
+    result: AnalysisResult,
+    *,
+    kind: str = "html",
+    lang: Lang = "da",
+    peers: Any = None,
+    title: str | None = None,
+) -> str:
+    """Render the report as HTML (``kind="html"``) or Markdown (``kind="md"``) text.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> from rekrut.cli import demo_experiment_path
+    >>> text = render_report(rk.analyze(demo_experiment_path()), kind="md", lang="en")
+    >>> "## Conclusion" in text and "## Methods" in text
+    True
+    """
+    if kind not in ("html", "md"):
+        raise ValueError(f"kind must be 'html' or 'md', got {kind!r}")
+    if lang not in ("da", "en"):
+        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+    from rekrut.report._build import build_context
+
+    context = build_context(result, lang, peers=peers, title=title)
+    if kind == "html":
+        fig = forest_plot(result, lang=lang)
+        context["forest_svg"] = figure_svg(fig)
+    template = _environment(kind).get_template(f"report.{kind}.j2")
+    return str(template.render(**context))
+
+
+def write_report(
+    result: AnalysisResult,
+    path: str | Path,
+    *,
+    lang: Lang = "da",
+    peers: Any = None,
+    title: str | None = None,
+) -> Path:
+    """Write the report to ``path`` (``.html`` or ``.md``) atomically and return the path.
+
+    The whole report is rendered before anything is written, and the file appears in one
+    rename, so a failure never leaves a partial report.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+    if suffix not in kinds:
+        raise ValueError(f"the report file must end in .html or .md, got {path.name!r}")
+    text = render_report(result, kind=kinds[suffix], lang=lang, peers=peers, title=title)
+    return write_text_atomic(path, text)
+
+
+def result_html(result: AnalysisResult) -> str:
+    """A compact HTML table of the result for notebooks."""
+    import html
+
+    table = result.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+    head = html.escape(f"{result.experiment.title or result.experiment.id} — {result.method}")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.note_texts("en"))
+    return (
+        f"<div><strong>{head}</strong>{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
+    )

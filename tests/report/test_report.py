@@ -1,0 +1,195 @@
+"""Reports: sections in both languages, local number formats, escaping, atomic writes, a browser."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import rekrut as rk
+from rekrut.cli import main
+from rekrut.report import render_report, write_report
+
+pytest.importorskip("jinja2")
+pytest.importorskip("matplotlib")
+
+SECTIONS = {
+    "da": [
+        "## Konklusion",
+        "## Forsøget",
+        "## Datakvalitet",
+        "## Resultater",
+        "## Tragten pr. gruppe",
+        "## Metoder",
+    ],
+    "en": [
+        "## Conclusion",
+        "## The experiment",
+        "## Data quality",
+        "## Results",
+        "## The funnel by arm",
+        "## Methods",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def demo_result() -> rk.AnalysisResult:
+    from rekrut.cli import demo_experiment_path
+
+    return rk.analyze(demo_experiment_path())
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_markdown_has_every_section(demo_result: rk.AnalysisResult, lang: str) -> None:
+    text = render_report(demo_result, kind="md", lang=lang)  # type: ignore[arg-type]
+    positions = [text.index(heading) for heading in SECTIONS[lang]]
+    assert positions == sorted(positions)
+    label = rk.get_metric("applications_per_posting").label(lang)  # type: ignore[arg-type]
+    assert f"### {label}" in text
+
+
+def test_danish_numbers_dates_and_money(demo_result: rk.AnalysisResult) -> None:
+    text = render_report(demo_result, kind="md", lang="da")
+    assert "5. januar 2026" in text
+    assert "387.000 kr." in text  # the Jobindex spend: 86 postings x 4.500 kr.
+    assert "95\u00a0%-konfidensinterval" in text  # a non-breaking space keeps "95 %" together
+    english = render_report(demo_result, kind="md", lang="en")
+    assert "DKK 387,000" in english
+    assert "5 January 2026" in english
+
+
+def test_free_control_cost_shows_an_absolute_difference(demo_result: rk.AnalysisResult) -> None:
+    text = render_report(demo_result, kind="md", lang="da")
+    section = text[text.index("### Pris pr. ansættelse") :]
+    assert "| +7.442 kr. |" in section.splitlines()[4]
+
+
+def test_recommendation_is_honest_about_uncertainty(demo_result: rk.AnalysisResult) -> None:
+    text = render_report(demo_result, kind="md", lang="da")
+    conclusion = text[text.index("## Konklusion") : text.index("## Forsøget")]
+    assert "Ingen sikker forskel mellem Facebook/Instagram-annonce og Jobnet" in conclusion
+
+
+def test_bayesian_report_states_probability(demo_result: rk.AnalysisResult) -> None:
+    result = rk.analyze(demo_result.experiment, method="bayesian", rng=1)
+    text = render_report(result, kind="md", lang="da")
+    assert "sikre på, at" in text
+    assert "troværdighedsintervaller" in text
+
+
+def _hostile(examples: Path, tmp_path: Path) -> Path:
+    source = (examples / "admin_ordlyd.toml").read_text(encoding="utf-8")
+    source = source.replace(
+        'title = "Mulighed for hjemmearbejde og fleksible arbejdstider"',
+        'title = "<script>alert(1)</script> & fleksibel | tid"',
+    ).replace('data = "admin_ordlyd.csv"', f'data = "{examples / "admin_ordlyd.csv"}"')
+    path = tmp_path / "hostile.toml"
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def test_user_text_is_escaped(examples: Path, tmp_path: Path) -> None:
+    result = rk.analyze(_hostile(examples, tmp_path))
+    html = render_report(result, kind="html", lang="da")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; fleksibel | tid" in html
+    markdown = render_report(result, kind="md", lang="da")
+    assert "<script>" not in markdown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; fleksibel \\| tid" in markdown
+
+
+def test_failed_render_leaves_no_file(
+    demo_result: rk.AnalysisResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rekrut.report as report
+
+    target = tmp_path / "rapport.html"
+    target.write_text("the previous report", encoding="utf-8")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("plotting failed")
+
+    monkeypatch.setattr(report, "forest_plot", broken)
+    with pytest.raises(RuntimeError, match="plotting failed"):
+        write_report(demo_result, target)
+    assert target.read_text(encoding="utf-8") == "the previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport.html"]
+
+
+def test_cli_report_and_bad_suffix(
+    examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.md"
+    assert (
+        main(["report", str(examples / "paedagog_fuldtid.toml"), "--out", str(out), "--lang", "en"])
+        == 0
+    )
+    assert out.read_text(encoding="utf-8").startswith("# Fuldtid i overskriften")
+    assert (
+        main(["report", str(examples / "paedagog_fuldtid.toml"), "--out", str(tmp_path / "r.pdf")])
+        == 2
+    )
+    assert "must end in .html or .md" in capsys.readouterr().err
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_demo_writes_the_danish_report(tmp_path: Path) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert {"rapport.html", "rapport.md", "results.json", "results.csv"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
+    assert '<html lang="da">' in (tmp_path / "rapport.html").read_text(encoding="utf-8")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+def test_html_report_renders_in_a_real_browser(
+    demo_result: rk.AnalysisResult, tmp_path: Path
+) -> None:
+    page = write_report(demo_result, tmp_path / "rapport.html", lang="da")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    assert CHROMIUM is not None
+    run = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    dom = run.stdout
+    assert "Konklusion" in dom
+    assert "Ansøgere pr. opslag" in dom
+    assert "<svg" in dom  # the forest plot is inline
+    console_errors = [
+        line for line in run.stderr.splitlines() if "CONSOLE" in line and "ERROR" in line
+    ]
+    assert not console_errors
+    assert "Uncaught" not in run.stderr
+    shot = tmp_path / "page.png"
+    subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
