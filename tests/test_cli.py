@@ -106,3 +106,29 @@ def test_analyze_bayesian_json(copy_example: Path, capsys: pytest.CaptureFixture
     payload = json.loads(capsys.readouterr().out)
     assert payload["method"] == "bayesian"
     assert {"prob_better", "decision"} <= set(payload["table"][0])
+
+
+def test_power_analytic(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert (
+        main(
+            [
+                "power",
+                "--metric",
+                "fill_rate",
+                "--baseline",
+                "0.6",
+                "--lift",
+                "0.15",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["postings_per_arm"] > 100
+    assert payload["power"] >= 0.8
+    assert main(["power", "--baseline", "6", "--metric", "cost_per_hire", "--lift", "0.1"]) == 2
+    assert "use simulate_power" in capsys.readouterr().err

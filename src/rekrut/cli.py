@@ -99,6 +99,57 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_power(args: argparse.Namespace) -> int:
+    if args.baseline is not None:
+        return _analytic_power(args)
+    if args.experiment is None:
+        raise InputError("give an experiment file (power by simulation) or --metric and --baseline")
+    if args.lift is None:
+        raise InputError("give --lift, the true relative effect to simulate")
+    return _simulated_power(args)
+
+
+def _analytic_power(args: argparse.Namespace) -> int:
+    from rekrut import power
+
+    metric = args.metric or "applications_per_posting"
+    try:
+        if args.postings_per_arm and args.lift is None:
+            result = power.minimum_detectable_lift(
+                metric,
+                args.baseline,
+                args.postings_per_arm,
+                power=args.power,
+                alpha=args.alpha,
+                treatments=args.treatments,
+            )
+        elif args.postings_per_arm:
+            result = power.power_at(
+                metric,
+                args.baseline,
+                args.postings_per_arm,
+                lift=args.lift,
+                alpha=args.alpha,
+                treatments=args.treatments,
+                postings_per_week=args.per_week,
+            )
+        else:
+            result = power.postings_needed(
+                metric,
+                args.baseline,
+                lift=args.lift,
+                diff=args.diff,
+                power=args.power,
+                alpha=args.alpha,
+                treatments=args.treatments,
+                postings_per_week=args.per_week,
+            )
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    _emit(json.dumps(result.to_dict(), indent=2) if args.format == "json" else str(result))
+    return 0
+
+
+def _simulated_power(args: argparse.Namespace) -> int:
     from rekrut._power_sim import effects_for_lift, simulate_power
 
     experiment = load_experiment(args.experiment)
@@ -208,13 +259,25 @@ def _parser() -> argparse.ArgumentParser:
     analyze_.add_argument("--seed", type=int, default=None, help="seed for resampling")
     analyze_.add_argument("--format", choices=("text", "json"), default="text")
 
-    power = add("power", _cmd_power, "Power by simulating the planned experiment many times.")
-    power.add_argument("experiment", help="experiment file (TOML)")
-    power.add_argument("--lift", type=float, required=True, help="true relative effect, e.g. 0.2")
-    power.add_argument("--metric", help="metric (default: the primary metric)")
-    power.add_argument(
-        "--postings", type=int, help="total postings (default: planned_postings x arms)"
+    power = add(
+        "power",
+        _cmd_power,
+        "Postings needed, power or minimum detectable lift: analytic with --baseline, "
+        "else by simulating the planned experiment.",
     )
+    power.add_argument("experiment", nargs="?", help="experiment file (for power by simulation)")
+    power.add_argument("--metric", help="metric (default: the primary metric)")
+    power.add_argument("--baseline", type=float, help="control value: analytic mode")
+    power.add_argument("--lift", type=float, help="relative effect, e.g. 0.2")
+    power.add_argument("--diff", type=float, help="absolute effect (analytic mode)")
+    power.add_argument("--power", type=float, default=0.8)
+    power.add_argument("--alpha", type=float, default=0.05)
+    power.add_argument("--treatments", type=int, default=1, help="treatment arms (Bonferroni)")
+    power.add_argument(
+        "--postings-per-arm", type=int, help="gives power (or the MDE without --lift)"
+    )
+    power.add_argument("--per-week", type=float, help="postings per week, to report weeks")
+    power.add_argument("--postings", type=int, help="simulation: total postings per experiment")
     power.add_argument("--replicates", type=int, default=1000)
     power.add_argument("--seed", type=int, default=None)
     power.add_argument("--format", choices=("text", "json"), default="text")
