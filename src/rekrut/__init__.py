@@ -30,7 +30,7 @@ from rekrut.model import (
 from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
-    from rekrut import disclosure, peers, power, report, stats
+    from rekrut import power, report, stats
     from rekrut.allocation import Allocation, allocate
 
 __version__ = "0.1.0"
@@ -57,8 +57,6 @@ __all__ = [
     "analyze",
     "get_metric",
     "load_experiment",
-    "disclosure",
-    "peers",
     "power",
     "report",
     "simulate",
@@ -67,7 +65,7 @@ __all__ = [
     "validate_postings",
 ]
 
-_LAZY_MODULES = frozenset({"stats", "power", "peers", "report", "disclosure"})
+_LAZY_MODULES = frozenset({"stats", "power", "report"})
 _LAZY_NAMES = {"allocate": "rekrut.allocation", "Allocation": "rekrut.allocation"}
 
 
