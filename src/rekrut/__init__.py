@@ -31,6 +31,7 @@ from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
     from rekrut import power, report, stats
+    from rekrut.adjust import adjust, factorial
     from rekrut.allocation import Allocation, allocate
 
 __version__ = "0.1.0"
@@ -53,8 +54,10 @@ __all__ = [
     "PostingData",
     "RekrutWarning",
     "Summary",
+    "adjust",
     "allocate",
     "analyze",
+    "factorial",
     "get_metric",
     "load_experiment",
     "power",
@@ -66,7 +69,12 @@ __all__ = [
 ]
 
 _LAZY_MODULES = frozenset({"stats", "power", "report"})
-_LAZY_NAMES = {"allocate": "rekrut.allocation", "Allocation": "rekrut.allocation"}
+_LAZY_NAMES = {
+    "allocate": "rekrut.allocation",
+    "Allocation": "rekrut.allocation",
+    "adjust": "rekrut.adjust",
+    "factorial": "rekrut.adjust",
+}
 
 
 def __getattr__(name: str) -> Any:
