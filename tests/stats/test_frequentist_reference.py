@@ -217,7 +217,7 @@ def test_kaplan_meier_and_log_rank_match_statsmodels() -> None:
     np.testing.assert_allclose(km.survival, ref.surv_prob)
     assert float(km.median) == ref.quantile(0.5)
     res = compare_time_to_event(t_c, e_c, t_t, e_t, rng=1)
-    chi2, p = survdiff(np.r_[t_c, t_t], np.r_[e_c, e_t], np.r_[np.zeros(50), np.ones(50)])
+    _, p = survdiff(np.r_[t_c, t_t], np.r_[e_c, e_t], np.r_[np.zeros(50), np.ones(50)])
     assert float(res.p_value) == pytest.approx(p, rel=1e-10)
     assert res.method.startswith("log-rank")
 
@@ -232,9 +232,11 @@ def test_nothing_censored_falls_back_to_mann_whitney() -> None:
 def test_landing_page_ab_test_real_data(real_data: Path) -> None:
     import pandas as pd
 
-    with zipfile.ZipFile(real_data / "ab_data.csv.zip") as archive:
-        with archive.open("ab_data.csv") as handle:
-            data = pd.read_csv(handle)
+    with (
+        zipfile.ZipFile(real_data / "ab_data.csv.zip") as archive,
+        archive.open("ab_data.csv") as handle,
+    ):
+        data = pd.read_csv(handle)
     aligned = data[(data["group"] == "control") == (data["landing_page"] == "old_page")]
     aligned = aligned.drop_duplicates("user_id")
     counts = aligned.groupby("group")["converted"].agg(["sum", "count"])

@@ -8,7 +8,7 @@ normalised pandas frame: ``arm`` as text, counts and costs as float64 with NaN f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
