@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rekrut._progress import progress as _progress
 from rekrut.analysis import analyze
 from rekrut.metrics import get_metric
 from rekrut.model import Experiment
@@ -88,6 +89,7 @@ def simulate_power(
     alpha: float | None = None,
     job_category: str | None = None,
     batch_size: int = 2000,
+    progress: bool = False,
     rng: np.random.Generator | int | None = None,
 ) -> SimulatedPower:
     """Estimate power for any catalogue metric by simulating the experiment.
@@ -107,6 +109,8 @@ def simulate_power(
         Metrics to evaluate (default: the experiment's, without time to hire, which is slow).
     alpha
         Significance level (default: the experiment's).
+    batch_size, progress
+        Replicates analysed per pass, and whether to show a progress bar on a terminal.
 
     Examples
     --------
@@ -126,7 +130,8 @@ def simulate_power(
     level = alpha if alpha is not None else experiment.alpha
     gen = np.random.default_rng(rng)
     rejections: list[pd.DataFrame] = []
-    for start in range(0, replicates, batch_size):
+    starts = range(0, replicates, batch_size)
+    for start in _progress(starts, total=len(starts), desc="simulating", enabled=progress):
         count = min(batch_size, replicates - start)
         data = simulate(
             plan,

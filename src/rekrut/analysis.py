@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from rekrut._progress import progress
 from rekrut.data import PostingData, Summary, load_postings, summarize
 from rekrut.messages import Lang, Note
 from rekrut.metrics import Metric, get_metric
@@ -77,6 +78,7 @@ class Plan:
     n_resamples: int = 2000
     n_draws: int = 10_000
     pool: bool = False
+    progress: bool = False
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
 
@@ -170,6 +172,7 @@ def analyze(
     n_resamples: int = 2000,
     n_draws: int = 10_000,
     pool: bool = False,
+    progress: bool = False,
     rng: np.random.Generator | int | None = None,
 ) -> AnalysisResult:
     """Compare every treatment arm with the control on every metric of the experiment.
@@ -233,6 +236,7 @@ def analyze(
         n_resamples=n_resamples,
         n_draws=n_draws,
         pool=pool,
+        progress=progress,
         rng=np.random.default_rng(rng),
     )
     postings = load_postings(experiment, data)
@@ -478,6 +482,7 @@ def _per_cell(
     experiment: Experiment,
     summary: Summary,
     compute: Callable[[dict[str, Any], str], Comparison],
+    plan: Plan,
 ) -> Comparison:
     """Run ``compute(group, treatment)`` per cell and stack results into (groups, treatments)."""
     groups = _groups(summary)
@@ -486,7 +491,8 @@ def _per_cell(
         if summary.by
         else [{}]
     )
-    results = [[compute(g, arm.id) for arm in experiment.treatments] for g in records]
+    shown = progress(records, total=len(records), desc="cells", enabled=plan.progress)
+    results = [[compute(g, arm.id) for arm in experiment.treatments] for g in shown]
     fields_ = {
         name: np.array([[float(getattr(r, name)) for r in row] for row in results])
         for name in (*_VALUE_FIELDS, "statistic")
@@ -523,7 +529,7 @@ def _bootstrap_block(
         dropped.append(float(np.max(res.zero_denominator_share)))
         return res.comparison
 
-    comparison = _per_cell(experiment, summary, compute)
+    comparison = _per_cell(experiment, summary, compute, plan)
     if dropped and max(dropped) > 0:
         share = f"{max(dropped):.1%}"
         notes.append(
@@ -563,7 +569,7 @@ def _duration_block(
         sizes["treatment"].append(float(len(tt)))
         return compare_time_to_event(tc, ec, tt, et, confidence_level=plan.confidence_level)
 
-    comparison = _per_cell(experiment, summary, compute)
+    comparison = _per_cell(experiment, summary, compute, plan)
     shape = comparison.p_value.shape
     n_control = np.array(sizes["control"]).reshape(shape)
     n_treatment = np.array(sizes["treatment"]).reshape(shape)

@@ -69,6 +69,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         method=args.method,
         by=args.by or None,
         ratio_interval=args.ratio_interval,
+        progress=not args.quiet,
         rng=args.seed,
     )
     _emit(result.to_json() if args.format == "json" else _table_text(result))
@@ -165,6 +166,8 @@ def _simulated_power(args: argparse.Namespace) -> int:
         effects=effects,
         replicates=args.replicates,
         metrics=[metric],
+        batch_size=max(1, min(500, args.replicates // 10)),
+        progress=not args.quiet,
         rng=args.seed,
     )
     if args.format == "json":
@@ -258,6 +261,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze_.add_argument("--ratio-interval", choices=("delta", "bootstrap"), default="delta")
     analyze_.add_argument("--seed", type=int, default=None, help="seed for resampling")
     analyze_.add_argument("--format", choices=("text", "json"), default="text")
+    analyze_.add_argument("--quiet", action="store_true", help="no progress bar")
 
     power = add(
         "power",
@@ -279,6 +283,7 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--per-week", type=float, help="postings per week, to report weeks")
     power.add_argument("--postings", type=int, help="simulation: total postings per experiment")
     power.add_argument("--replicates", type=int, default=1000)
+    power.add_argument("--quiet", action="store_true", help="no progress bar")
     power.add_argument("--seed", type=int, default=None)
     power.add_argument("--format", choices=("text", "json"), default="text")
 
