@@ -1,0 +1,407 @@
+"""Sequential monitoring: always-valid inference and group-sequential alpha spending.
+
+Recruitment data arrive over months and people look every week. Two tools keep the error rate:
+
+* the normal-mixture sequential probability ratio test (mSPRT) gives p-values and confidence
+  sequences valid at every look whatever the stopping rule, for any asymptotically normal
+  estimate (Johari, Koomen, Pekelis & Walsh 2022);
+* Lan–DeMets alpha spending gives group-sequential boundaries for a planned number and timing of
+  looks, computed by the recursive numerical integration of Armitage, McPherson & Rowe (1969).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import optimize, stats
+
+from rekrut.stats._result import FloatArray, ResultMixin, as_float_array, check_confidence_level
+
+__all__ = [
+    "GroupSequentialDesign",
+    "SequentialTest",
+    "always_valid_pvalue",
+    "confidence_sequence",
+    "group_sequential_test",
+    "sequential_sample_size",
+    "spending_boundaries",
+]
+
+Spending = Literal["obf", "pocock", "linear"]
+
+
+def _mixture_terms(
+    estimate: ArrayLike, variance: ArrayLike, mixture_variance: ArrayLike | None, axis: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    theta = np.moveaxis(as_float_array(estimate), axis, -1)
+    v = np.moveaxis(as_float_array(variance), axis, -1)
+    if mixture_variance is None:
+        # Tune the mixture to the precision reached at the last look with data.
+        tau2 = np.nanmin(np.where(v > 0, v, np.nan), axis=-1, keepdims=True)
+    else:
+        tau2 = np.broadcast_to(as_float_array(mixture_variance), theta.shape[:-1])[..., None]
+    if np.any(tau2 <= 0):
+        raise ValueError("mixture_variance must be positive")
+    return theta, v, tau2
+
+
+def always_valid_pvalue(
+    estimate: ArrayLike,
+    variance: ArrayLike,
+    *,
+    mixture_variance: ArrayLike | None = None,
+    axis: int = -1,
+) -> FloatArray:
+    """Always-valid p-values of H0: θ = 0 at successive looks (running minimum over looks).
+
+    Parameters
+    ----------
+    estimate, variance
+        The estimate (e.g. a difference of means) and its variance at each look, looks along
+        ``axis``. Looks without data may carry NaN.
+    mixture_variance
+        Variance τ² of the normal mixing distribution over effects (the test's tuning). Default:
+        the smallest variance reached, which makes the test most powerful near the final look.
+    axis
+        The look axis.
+
+    Notes
+    -----
+    With :math:`V_k` the variance at look k, the mixture likelihood ratio is
+    :math:`\\Lambda_k = \\sqrt{V_k/(V_k+\\tau^2)}\\, \\exp\\{\\tau^2 \\hat\\theta_k^2 /
+    (2 V_k (V_k+\\tau^2))\\}` and :math:`p_k = \\min(1, \\min_{j \\le k} 1/\\Lambda_j)`. For a
+    Gaussian estimate with independent increments, :math:`\\Lambda` is a martingale under H0,
+    so by Ville's inequality :math:`P(\\exists k: p_k \\le \\alpha) \\le \\alpha` [1]_; for
+    estimates that are asymptotically normal it holds approximately.
+
+    References
+    ----------
+    .. [1] Johari, R., Koomen, P., Pekelis, L., Walsh, D. (2022). Always valid inference:
+       continuous monitoring of A/B tests. Operations Research 70(3), 1806-1821.
+       https://doi.org/10.1287/opre.2021.2135
+
+    Examples
+    --------
+    >>> p = always_valid_pvalue([0.5, 0.3, 0.35], [0.09, 0.04, 0.02])
+    >>> [round(float(v), 3) for v in p]
+    [0.859, 0.842, 0.306]
+    """
+    theta, v, tau2 = _mixture_terms(estimate, variance, mixture_variance, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_lr = 0.5 * np.log(v / (v + tau2)) + tau2 * theta**2 / (2.0 * v * (v + tau2))
+    p = np.minimum(1.0, np.exp(-np.nan_to_num(log_lr, nan=-np.inf)))
+    running = np.minimum.accumulate(p, axis=-1)
+    return np.moveaxis(running, -1, axis)
+
+
+def confidence_sequence(
+    estimate: ArrayLike,
+    variance: ArrayLike,
+    *,
+    confidence_level: float = 0.95,
+    mixture_variance: ArrayLike | None = None,
+    axis: int = -1,
+) -> tuple[FloatArray, FloatArray]:
+    """A confidence sequence for θ: intervals that hold at all looks at once.
+
+    Returns the running intersection of :math:`\\hat\\theta_k \\pm r_k` with
+    :math:`r_k = \\sqrt{V_k (V_k + \\tau^2)/\\tau^2 \\; [\\log((V_k+\\tau^2)/V_k) +
+    2\\log(1/\\alpha)]}`, the inversion of the mixture SPRT of :func:`always_valid_pvalue`, so
+    :math:`P(\\theta \\in CS_k \\text{ for all } k) \\ge 1 - \\alpha` [1]_.
+
+    References
+    ----------
+    .. [1] Howard, S. R., Ramdas, A., McAuliffe, J., Sekhon, J. (2021). Time-uniform,
+       nonparametric, nonasymptotic confidence sequences. Annals of Statistics 49(2),
+       1055-1080. https://doi.org/10.1214/20-AOS1991
+
+    Examples
+    --------
+    >>> low, high = confidence_sequence([0.5, 0.3, 0.35], [0.09, 0.04, 0.02])
+    >>> [round(float(v), 2) for v in high]
+    [2.25, 1.18, 0.87]
+    """
+    check_confidence_level(confidence_level)
+    theta, v, tau2 = _mixture_terms(estimate, variance, mixture_variance, axis)
+    alpha = 1.0 - confidence_level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        radius = np.sqrt(
+            v * (v + tau2) / tau2 * (np.log((v + tau2) / v) + 2.0 * np.log(1.0 / alpha))
+        )
+    low = np.where(np.isfinite(radius), theta - radius, -np.inf)
+    high = np.where(np.isfinite(radius), theta + radius, np.inf)
+    low = np.maximum.accumulate(np.nan_to_num(low, nan=-np.inf), axis=-1)
+    high = np.minimum.accumulate(np.nan_to_num(high, nan=np.inf), axis=-1)
+    return np.moveaxis(low, -1, axis), np.moveaxis(high, -1, axis)
+
+
+def _spent(t: FloatArray, alpha: float, spending: Spending) -> FloatArray:
+    """Cumulative two-sided alpha spent by information fraction t (Lan & DeMets 1983).
+
+    Each side spends the one-sided function at alpha / 2, as ldbounds and gsDesign do for
+    symmetric two-sided designs; for the O'Brien–Fleming type that is
+    ``2 (2 - 2 Phi(z_{1 - alpha/4} / sqrt(t)))`` in total.
+    """
+    t = np.clip(t, 0.0, 1.0)
+    if spending == "obf":
+        with np.errstate(divide="ignore"):
+            one_side = 2.0 - 2.0 * stats.norm.cdf(stats.norm.isf(alpha / 4.0) / np.sqrt(t))
+        return np.where(t > 0, 2.0 * one_side, 0.0)
+    if spending == "pocock":
+        return alpha * np.log(1.0 + (np.e - 1.0) * t)
+    if spending == "linear":
+        return alpha * t
+    raise ValueError(f"spending must be 'obf', 'pocock' or 'linear', got {spending!r}")
+
+
+_GRID = 401  # points per look for the numerical integration (Simpson's rule)
+
+
+def _simpson_weights(n: int, width: float) -> FloatArray:
+    w = np.ones(n)
+    w[1:-1:2], w[2:-1:2] = 4.0, 2.0
+    return w * width / 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Density:
+    """Sub-density of the score S = Z sqrt(t) on the continuation region, on a grid."""
+
+    points: FloatArray
+    values: FloatArray
+    weights: FloatArray
+
+
+def _first_density(t: float, bound: float, drift: float = 0.0) -> _Density:
+    edge = bound * np.sqrt(t)
+    points = np.linspace(-edge, edge, _GRID)
+    values = stats.norm.pdf(points, loc=drift * t, scale=np.sqrt(t))
+    return _Density(points, values, _simpson_weights(_GRID, points[1] - points[0]))
+
+
+def _cross_probability(
+    density: _Density | None, t_prev: float, t: float, bound: float, drift: float
+) -> float:
+    """P(continue to the previous look, then |Z_t| >= bound), with drift θ·t on the score."""
+    edge = bound * np.sqrt(t)
+    if density is None:
+        sd = np.sqrt(t)
+        return float(
+            stats.norm.sf(edge, loc=drift * t, scale=sd)
+            + stats.norm.cdf(-edge, loc=drift * t, scale=sd)
+        )
+    sd = np.sqrt(t - t_prev)
+    mean = density.points + drift * (t - t_prev)
+    tail = stats.norm.sf(edge, loc=mean, scale=sd) + stats.norm.cdf(-edge, loc=mean, scale=sd)
+    return float(np.sum(density.weights * density.values * tail))
+
+
+def _next_density(
+    density: _Density, t_prev: float, t: float, bound: float, drift: float
+) -> _Density:
+    edge = bound * np.sqrt(t)
+    points = np.linspace(-edge, edge, _GRID)
+    sd = np.sqrt(t - t_prev)
+    shift = points[:, None] - density.points[None, :] - drift * (t - t_prev)
+    kernel = stats.norm.pdf(shift, scale=sd)
+    values = kernel @ (density.weights * density.values)
+    return _Density(points, values, _simpson_weights(_GRID, points[1] - points[0]))
+
+
+def _densities(times: FloatArray, bounds: FloatArray, drift: float) -> tuple[list[float], float]:
+    """Crossing probability at each look and the probability of reaching the end."""
+    crossing: list[float] = []
+    density: _Density | None = None
+    t_prev = 0.0
+    for t, bound in zip(times, bounds, strict=True):
+        crossing.append(_cross_probability(density, t_prev, float(t), float(bound), drift))
+        density = (
+            _first_density(float(t), float(bound), drift)
+            if density is None
+            else _next_density(density, t_prev, float(t), float(bound), drift)
+        )
+        t_prev = float(t)
+    return crossing, 1.0 - sum(crossing)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSequentialDesign(ResultMixin):
+    """Two-sided group-sequential boundaries on the z scale at the given information fractions."""
+
+    information_fractions: FloatArray
+    boundaries: FloatArray
+    alpha_spent: FloatArray
+    alpha: float
+    spending: str
+
+
+def spending_boundaries(
+    information_fractions: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    spending: Spending = "obf",
+) -> GroupSequentialDesign:
+    """Two-sided Lan–DeMets boundaries for looks at the given information fractions.
+
+    Parameters
+    ----------
+    information_fractions
+        Increasing fractions of the planned maximum information (e.g. postings so far / planned
+        postings), the last at most 1. Unequal spacing and up to about 50 looks are fine.
+    alpha
+        Overall two-sided significance level.
+    spending
+        ``"obf"`` (O'Brien–Fleming-type, :math:`2 - 2\\Phi(z_{\\alpha/2}/\\sqrt t)`),
+        ``"pocock"`` (Pocock-type, :math:`\\alpha \\log(1 + (e-1)t)`) or ``"linear"``.
+
+    Notes
+    -----
+    Boundary k solves :math:`P(|Z_j| < c_j, j < k;\\ |Z_k| \\ge c_k) = \\alpha(t_k) -
+    \\alpha(t_{k-1})` under H0, where the score :math:`S_k = Z_k \\sqrt{t_k}` is Brownian motion
+    in information time. The probability is computed by integrating the sub-density of
+    :math:`S` over the continuation region look by look (Armitage, McPherson & Rowe 1969;
+    Jennison & Turnbull 2000, ch. 19), with Simpson's rule on a grid.
+
+    Examples
+    --------
+    >>> design = spending_boundaries([0.2, 0.4, 0.6, 0.8, 1.0])
+    >>> [round(float(b), 3) for b in design.boundaries]
+    [4.877, 3.357, 2.68, 2.29, 2.031]
+    """
+    times = as_float_array(information_fractions).ravel()
+    if times.size == 0 or np.any(np.diff(times) <= 0) or times[0] <= 0 or times[-1] > 1.0 + 1e-12:
+        raise ValueError("information_fractions must increase within (0, 1]")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    spent = _spent(times, alpha, spending)
+    increments = np.diff(np.r_[0.0, spent])
+    bounds: list[float] = []
+    density: _Density | None = None
+    t_prev = 0.0
+    for t, target in zip(times, increments, strict=True):
+        if target <= 1e-15:
+            bound = 40.0
+        else:
+
+            def gap(c: float, t: float = float(t), target: float = float(target)) -> float:
+                return _cross_probability(density, t_prev, t, c, 0.0) - target
+
+            bound = float(optimize.brentq(gap, 0.0, 40.0, xtol=1e-10))
+        bounds.append(bound)
+        density = (
+            _first_density(float(t), bound)
+            if density is None
+            else _next_density(density, t_prev, float(t), bound, 0.0)
+        )
+        t_prev = float(t)
+    return GroupSequentialDesign(times, np.array(bounds), spent, alpha, spending)
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialTest(ResultMixin):
+    """The group-sequential decision at the latest look."""
+
+    boundaries: FloatArray
+    crossed: FloatArray
+    stop: bool
+    stopped_at: int | None
+    recommendation: str
+
+
+def group_sequential_test(
+    z_statistics: ArrayLike,
+    information_fractions: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    spending: Spending = "obf",
+) -> SequentialTest:
+    """Compare the z statistics observed so far with boundaries for the looks actually taken.
+
+    The boundaries are recomputed for the information fractions actually reached, as the
+    spending-function approach allows. ``recommendation`` is ``"stop: difference"`` when a
+    boundary is crossed, ``"stop: no difference"`` at the final look (fraction 1) without a
+    crossing, else ``"continue"``.
+
+    Examples
+    --------
+    >>> res = group_sequential_test([1.2, 2.9, 3.1], [0.25, 0.5, 0.75])
+    >>> res.stop, res.stopped_at, res.recommendation
+    (True, 3, 'stop: difference')
+    """
+    z = np.abs(as_float_array(z_statistics).ravel())
+    design = spending_boundaries(information_fractions, alpha=alpha, spending=spending)
+    crossed = z >= design.boundaries
+    if crossed.any():
+        first = int(np.argmax(crossed))
+        return SequentialTest(
+            design.boundaries, crossed.astype(float), True, first + 1, "stop: difference"
+        )
+    final = bool(np.isclose(design.information_fractions[-1], 1.0))
+    return SequentialTest(
+        design.boundaries,
+        crossed.astype(float),
+        final,
+        None,
+        "stop: no difference" if final else "continue",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialSampleSize(ResultMixin):
+    """Maximum and expected information of a group-sequential design relative to a fixed one."""
+
+    inflation_factor: FloatArray
+    expected_under_h0: FloatArray
+    expected_under_h1: FloatArray
+    power: float
+    design: GroupSequentialDesign
+
+
+def sequential_sample_size(
+    information_fractions: ArrayLike,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    spending: Spending = "obf",
+) -> SequentialSampleSize:
+    """How much larger a sequential design must be, and how large it is on average.
+
+    Returns the inflation factor R (maximum sample size / fixed-design sample size for the same
+    power) and the expected sample size under H0 and under the alternative, as fractions of the
+    fixed design (Jennison & Turnbull 2000, ch. 2 and 7).
+
+    Examples
+    --------
+    >>> res = sequential_sample_size([0.2, 0.4, 0.6, 0.8, 1.0])
+    >>> round(float(res.inflation_factor), 3)
+    1.025
+    """
+    design = spending_boundaries(information_fractions, alpha=alpha, spending=spending)
+    times, bounds = design.information_fractions, design.boundaries
+    fixed_drift = stats.norm.isf(alpha / 2.0) + stats.norm.isf(1.0 - power)
+
+    def power_at(drift: float) -> float:
+        crossing, _ = _densities(times, bounds, drift)
+        return sum(crossing)
+
+    drift = float(
+        optimize.brentq(
+            lambda d: power_at(d) - power, fixed_drift * 0.5, fixed_drift * 2.0, xtol=1e-8
+        )
+    )
+    inflation = float((drift / fixed_drift) ** 2)
+
+    def expected(d: float) -> float:
+        crossing, rest = _densities(times, bounds, d)
+        return float(np.dot(crossing, times) + rest * times[-1]) * inflation
+
+    return SequentialSampleSize(
+        np.float64(inflation) * np.ones(()),
+        np.float64(expected(0.0)) * np.ones(()),
+        np.float64(expected(drift)) * np.ones(()),
+        power,
+        design,
+    )
