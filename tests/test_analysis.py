@@ -164,3 +164,27 @@ def test_example_experiments_run(examples: Path) -> None:
         assert not result.table.empty
         primary = result.table[result.table["family"] == "primary"]
         assert primary["p_value"].notna().all()
+
+
+def test_sequential_method_keeps_the_table_and_is_wider(examples: Path) -> None:
+    path = examples / "sosu_kanaltest.toml"
+    fixed = rk.analyze(path).table.set_index(["metric", "arm"])
+    seq = rk.analyze(path, method="sequential")
+    assert list(seq.table.columns) == list(TABLE_COLUMNS)
+    table = seq.table.set_index(["metric", "arm"])
+    row = ("applications_per_posting", "facebook")
+    assert table.loc[row, "diff"] == pytest.approx(fixed.loc[row, "diff"])
+    assert table.loc[row, "diff_ci_low"] < fixed.loc[row, "diff_ci_low"]
+    assert table.loc[row, "p_value"] >= fixed.loc[row, "p_value"]
+    assert any(n.code == "duration_sequential" for n in seq.notes)
+
+
+def test_monitor_path_ends_at_the_full_data(examples: Path) -> None:
+    from rekrut.sequential import monitor
+
+    res = monitor(examples / "admin_ordlyd.toml", metrics=["applications_per_posting"])
+    last = res.table.iloc[-1]
+    full = rk.analyze(examples / "admin_ordlyd.toml").table.iloc[0]
+    assert last["diff"] == pytest.approx(full["diff"])
+    assert last["n_control"] + last["n_treatment"] == 140
+    json.loads(json.dumps(res.to_dict()))

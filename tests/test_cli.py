@@ -132,3 +132,25 @@ def test_power_analytic(capsys: pytest.CaptureFixture[str]) -> None:
     assert payload["power"] >= 0.8
     assert main(["power", "--baseline", "6", "--metric", "cost_per_hire", "--lift", "0.1"]) == 2
     assert "use simulate_power" in capsys.readouterr().err
+
+
+def test_monitor_json(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert (
+        main(
+            [
+                "monitor",
+                str(copy_example),
+                "--metric",
+                "applications_per_posting",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)["table"]
+    assert len(rows) > 10
+    p = [row["p_always_valid"] for row in rows]
+    assert p == sorted(p, reverse=True)  # always-valid p-values never rise

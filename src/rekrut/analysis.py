@@ -185,7 +185,9 @@ def analyze(
         Posting rows or arm totals: a DataFrame, a file path, or None for the file the
         experiment names.
     method
-        ``"frequentist"`` (confidence intervals and p-values) or ``"bayesian"`` (conjugate
+        ``"frequentist"`` (confidence intervals and p-values), ``"sequential"`` (always-valid
+        p-values and confidence sequences, valid however often the data were looked at; needs
+        ``published`` dates) or ``"bayesian"`` (conjugate
         posteriors: credible intervals, probability to beat control and to be best, expected
         loss and a region-of-practical-equivalence decision; see the experiment's ``[bayes]``).
     by
@@ -223,9 +225,11 @@ def analyze(
     """
     if isinstance(experiment, str | Path):
         experiment = load_experiment(experiment)
-    if method not in ("frequentist", "bayesian"):
-        msg = f"method must be 'frequentist' or 'bayesian', got {method!r}"
+    if method not in ("frequentist", "bayesian", "sequential"):
+        msg = f"method must be 'frequentist', 'bayesian' or 'sequential', got {method!r}"
         raise ValueError(msg)
+    if method == "sequential" and by:
+        raise ValueError("method='sequential' does not take by=; monitor each group separately")
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
     plan = Plan(
@@ -244,6 +248,15 @@ def analyze(
     notes: list[Note] = []
     if method == "bayesian":
         table = _bayesian_table(experiment, summary, plan, notes)
+        srm = _sample_ratio(experiment, summary, notes)
+        return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
+    if method == "sequential":
+        from rekrut.sequential import last_look
+
+        looks = last_look(experiment, postings, plan)
+        table = _assemble(experiment, summary, [_Block(*look) for look in looks], plan)
+        if any(get_metric(m).kind == "duration" for m in experiment.metrics):
+            notes.append(Note("duration_sequential", {"metric": "time_to_hire_days"}))
         srm = _sample_ratio(experiment, summary, notes)
         return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
     computed = [

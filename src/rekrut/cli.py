@@ -206,6 +206,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from rekrut.sequential import monitor
+
+    experiment, data = _experiment_and_data(args)
+    result = monitor(
+        experiment, data, metrics=args.metric or None, every=args.every, spending=args.spending
+    )
+    if args.format == "json":
+        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        shown = result.table.copy()
+        shown["look"] = shown["look"].dt.strftime("%Y-%m-%d")
+        _emit(shown.round(4).to_string(index=False))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     path = demo_experiment_path()
     result = analyze(path)
@@ -256,7 +272,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze_ = add("analyze", _cmd_analyze, "Compare every arm with the control.")
     analyze_.add_argument("experiment", help="experiment file (TOML)")
     analyze_.add_argument("--data", help="data file (default: the file the experiment names)")
-    analyze_.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
+    analyze_.add_argument(
+        "--method", choices=("frequentist", "bayesian", "sequential"), default="frequentist"
+    )
     analyze_.add_argument("--by", action="append", help="grouping column (repeatable)")
     analyze_.add_argument("--ratio-interval", choices=("delta", "bootstrap"), default="delta")
     analyze_.add_argument("--seed", type=int, default=None, help="seed for resampling")
@@ -286,6 +304,16 @@ def _parser() -> argparse.ArgumentParser:
     power.add_argument("--quiet", action="store_true", help="no progress bar")
     power.add_argument("--seed", type=int, default=None)
     power.add_argument("--format", choices=("text", "json"), default="text")
+
+    monitor_ = add(
+        "monitor", _cmd_monitor, "Replay the experiment week by week with always-valid inference."
+    )
+    monitor_.add_argument("experiment", help="experiment file (TOML)")
+    monitor_.add_argument("--data", help="data file (default: the file the experiment names)")
+    monitor_.add_argument("--metric", action="append", help="metric to follow (repeatable)")
+    monitor_.add_argument("--every", choices=("week", "month"), default="week")
+    monitor_.add_argument("--spending", choices=("obf", "pocock"), default="obf")
+    monitor_.add_argument("--format", choices=("text", "json"), default="text")
 
     report = add("report", _cmd_report, "Write a report (HTML or Markdown) a director can read.")
     report.add_argument("experiment", help="experiment file (TOML)")

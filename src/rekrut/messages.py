@@ -42,6 +42,12 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: den bayesianske analyse modellerer ikke tid til ansættelse; se den "
         "frekventistiske analyse (Kaplan–Meier-medianer, log-rank-test).",
     },
+    "duration_sequential": {
+        "en": "{metric}: always-valid inference is not available for time to hire; it is left "
+        "out of the sequential analysis.",
+        "da": "{metric}: tid til ansættelse kan ikke overvåges sekventielt og er udeladt af den "
+        "sekventielle analyse.",
+    },
     "zero_denominator": {
         "en": "{metric}: arm {arm} has no {denominator}, so its value is undefined and its "
         "interval open-ended.",

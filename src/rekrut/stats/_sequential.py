@@ -40,7 +40,8 @@ def _mixture_terms(
     v = np.moveaxis(as_float_array(variance), axis, -1)
     if mixture_variance is None:
         # Tune the mixture to the precision reached at the last look with data.
-        tau2 = np.nanmin(np.where(v > 0, v, np.nan), axis=-1, keepdims=True)
+        tau2 = np.fmin.reduce(np.where(v > 0, v, np.nan), axis=-1, keepdims=True)
+        tau2 = np.where(np.isnan(tau2), 1.0, tau2)  # no usable look: every output is NaN anyway
     else:
         tau2 = np.broadcast_to(as_float_array(mixture_variance), theta.shape[:-1])[..., None]
     if np.any(tau2 <= 0):
