@@ -36,6 +36,15 @@ from rekrut.stats._proportions import (
 )
 from rekrut.stats._ratios import BootstrapResult, RatioStats, bootstrap_ratios, compare_ratios
 from rekrut.stats._result import Comparison
+from rekrut.stats._sequential import (
+    GroupSequentialDesign,
+    SequentialTest,
+    always_valid_pvalue,
+    confidence_sequence,
+    group_sequential_test,
+    sequential_sample_size,
+    spending_boundaries,
+)
 from rekrut.stats._srm import SRMResult, sample_ratio_mismatch
 from rekrut.stats._survival import KaplanMeier, compare_time_to_event, kaplan_meier
 
@@ -44,17 +53,21 @@ __all__ = [
     "BootstrapResult",
     "ChiSquareResult",
     "Comparison",
+    "GroupSequentialDesign",
     "KaplanMeier",
     "PooledEstimate",
     "Prior",
     "ProbBest",
     "RatioStats",
     "SRMResult",
+    "SequentialTest",
     "adjust_pvalues",
+    "always_valid_pvalue",
     "bootstrap_ratios",
     "chisquare_proportions",
     "clustered_effective_counts",
     "compare_beta_binomial",
+    "confidence_sequence",
     "compare_cost_per_outcome",
     "compare_counts",
     "compare_counts_overdispersed",
@@ -64,6 +77,7 @@ __all__ = [
     "compare_ratios",
     "compare_time_to_event",
     "dispersion_factor",
+    "group_sequential_test",
     "kaplan_meier",
     "pool_beta_binomial",
     "pool_gamma_poisson",
@@ -72,5 +86,7 @@ __all__ = [
     "prob_best_gamma",
     "rope_decision",
     "sample_ratio_mismatch",
+    "sequential_sample_size",
+    "spending_boundaries",
     "wilson_interval",
 ]
