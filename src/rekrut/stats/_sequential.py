@@ -283,14 +283,7 @@ def spending_boundaries(
     density: _Density | None = None
     t_prev = 0.0
     for t, target in zip(times, increments, strict=True):
-        if target <= 1e-15:
-            bound = 40.0
-        else:
-
-            def gap(c: float, t: float = float(t), target: float = float(target)) -> float:
-                return _cross_probability(density, t_prev, t, c, 0.0) - target
-
-            bound = float(optimize.brentq(gap, 0.0, 40.0, xtol=1e-10))
+        bound = 40.0 if target <= 1e-15 else _solve_bound(density, t_prev, float(t), float(target))
         bounds.append(bound)
         density = (
             _first_density(float(t), bound)
@@ -299,6 +292,15 @@ def spending_boundaries(
         )
         t_prev = float(t)
     return GroupSequentialDesign(times, np.array(bounds), spent, alpha, spending)
+
+
+def _solve_bound(density: _Density | None, t_prev: float, t: float, target: float) -> float:
+    """The |z| boundary at information t that spends exactly ``target`` more alpha."""
+
+    def gap(c: float) -> float:
+        return _cross_probability(density, t_prev, t, c, 0.0) - target
+
+    return float(optimize.brentq(gap, 0.0, 40.0, xtol=1e-10))
 
 
 @dataclass(frozen=True, slots=True)
