@@ -154,3 +154,48 @@ def test_monitor_json(copy_example: Path, capsys: pytest.CaptureFixture[str]) ->
     assert len(rows) > 10
     p = [row["p_always_valid"] for row in rows]
     assert p == sorted(p, reverse=True)  # always-valid p-values never rise
+
+
+def test_peers_command(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert (
+        main(
+            [
+                "peers",
+                "0159",
+                "--k",
+                "4",
+                "--kpis",
+                "example",
+                "--job-category",
+                "paedagog",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    payload = json.loads(capsys.readouterr().out)
+    assert len(payload["peers"]["peers"]) == 4
+    assert payload["comparison"]["municipality"] == "159"
+    assert main(["peers", "999"]) == 2
+    assert "unknown municipality 999" in capsys.readouterr().err
+
+
+def test_report_with_peer_section(examples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    assert (
+        main(
+            [
+                "report",
+                str(examples / "sosu_kanaltest.toml"),
+                "--kpis",
+                "example",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "## Sammenligning med sammenlignelige kommuner" in out.read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ from rekrut.model import (
 from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
-    from rekrut import power, report, stats
+    from rekrut import disclosure, peers, power, report, sequential, stats
     from rekrut.adjust import adjust, factorial
     from rekrut.allocation import Allocation, allocate
 
@@ -57,18 +57,21 @@ __all__ = [
     "adjust",
     "allocate",
     "analyze",
+    "disclosure",
     "factorial",
     "get_metric",
     "load_experiment",
+    "peers",
     "power",
     "report",
+    "sequential",
     "simulate",
     "stats",
     "summarize",
     "validate_postings",
 ]
 
-_LAZY_MODULES = frozenset({"stats", "power", "report"})
+_LAZY_MODULES = frozenset({"stats", "power", "report", "peers", "disclosure", "sequential"})
 _LAZY_NAMES = {
     "allocate": "rekrut.allocation",
     "Allocation": "rekrut.allocation",

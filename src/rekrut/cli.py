@@ -201,7 +201,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if Path(args.out).suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
         raise InputError("the report file must end in .html or .md", file=args.out)
     result = analyze(experiment, data, method=args.method, rng=args.seed)
-    path = write_report(result, args.out, lang=args.lang)
+    path = write_report(
+        result, args.out, lang=args.lang, peers=_report_peers(experiment, args.kpis)
+    )
     _emit(f"wrote {path}")
     return 0
 
@@ -220,6 +222,63 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         shown["look"] = shown["look"].dt.strftime("%Y-%m-%d")
         _emit(shown.round(4).to_string(index=False))
     return 0
+
+
+def _cmd_peers(args: argparse.Namespace) -> int:
+    from rekrut import peers
+    from rekrut.io import read_table
+
+    found = peers.find(args.municipality, k=args.k)
+    payload: dict[str, Any] = {"peers": found.to_dict()}
+    text = [found.table.round(3).to_string(index=False)]
+    if args.kpis:
+        kpis = read_table(args.kpis) if args.kpis != "example" else peers.example_kpis()
+        source = None if args.kpis == "example" else args.kpis
+        peers.validate_kpis(kpis, source=source)
+        comparison = peers.compare(
+            kpis,
+            found.municipality,
+            job_category=args.job_category,
+            period=args.period,
+            peers=found,
+        )
+        payload["comparison"] = comparison.to_dict()
+        columns = [
+            "metric",
+            "kommunekode",
+            "name",
+            "value",
+            "shrunk",
+            "peer_median",
+            "percentile",
+            "verdict",
+        ]
+        text += ["", comparison.table[columns].round(3).to_string(index=False)]
+        text += [f"note: {note}" for note in comparison.notes]
+    _emit(
+        json.dumps(payload, indent=2, ensure_ascii=False)
+        if args.format == "json"
+        else "\n".join(text)
+    )
+    return 0
+
+
+def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
+    """The peer table for the report: the experiment's municipality against its peers."""
+    if kpis_path is None:
+        return None
+    from rekrut import peers
+    from rekrut.io import read_table
+
+    if experiment.municipality is None:
+        raise InputError(
+            "--kpis needs the experiment file to name its municipality", column="municipality"
+        )
+    kpis = peers.example_kpis() if kpis_path == "example" else read_table(kpis_path)
+    peers.validate_kpis(kpis, source=None if kpis_path == "example" else kpis_path)
+    comparison = peers.compare(kpis, experiment.municipality, job_category=experiment.job_category)
+    columns = ["metric", "name", "value", "shrunk", "peer_median", "percentile", "verdict"]
+    return comparison.table[columns].round(3)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -315,6 +374,16 @@ def _parser() -> argparse.ArgumentParser:
     monitor_.add_argument("--spending", choices=("obf", "pocock"), default="obf")
     monitor_.add_argument("--format", choices=("text", "json"), default="text")
 
+    peers_ = add("peers", _cmd_peers, "Find comparable municipalities and compare KPIs with them.")
+    peers_.add_argument("municipality", help="kommunekode, e.g. 0159 or 159")
+    peers_.add_argument("--k", type=int, default=10, help="number of peers")
+    peers_.add_argument(
+        "--kpis", help="KPI table (CSV/Parquet), or 'example' for the synthetic one"
+    )
+    peers_.add_argument("--job-category", help="job category to compare")
+    peers_.add_argument("--period", help="period to compare")
+    peers_.add_argument("--format", choices=("text", "json"), default="text")
+
     report = add("report", _cmd_report, "Write a report (HTML or Markdown) a director can read.")
     report.add_argument("experiment", help="experiment file (TOML)")
     report.add_argument("--data", help="data file (default: the file the experiment names)")
@@ -322,6 +391,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("da", "en"), default="da")
     report.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
     report.add_argument("--seed", type=int, default=None, help="seed for Monte Carlo draws")
+    report.add_argument("--kpis", help="KPI table for a peer comparison ('example': synthetic)")
 
     simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
     simulate_.add_argument("experiment", help="experiment file (TOML)")

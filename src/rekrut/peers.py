@@ -1,0 +1,508 @@
+"""Benchmark a municipality against comparable municipalities ("sammenlignelige kommuner").
+
+* :func:`municipalities` — the bundled reference of the 98 kommuner;
+* :func:`find` — nearest neighbours on standardised structural covariates, or a given list;
+* :func:`compare` — KPIs per job category against the peers: peer median and percentile,
+  empirical-Bayes shrunk estimates with intervals, funnel-plot limits and a plain verdict, with
+  small cells suppressed before the table leaves;
+* :func:`synthetic_kpis` — the seeded generator of the bundled synthetic KPI table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
+from rekrut.errors import DataError, InputError
+from rekrut.model import normalize_kommunekode
+
+__all__ = [
+    "DEFAULT_COVARIATES",
+    "KPI_COLUMNS",
+    "PeerComparison",
+    "PeerSet",
+    "compare",
+    "example_kpis",
+    "find",
+    "municipalities",
+    "synthetic_kpis",
+    "validate_kpis",
+]
+
+DEFAULT_COVARIATES = ("log_density", "log_population", "share_0_17", "share_65plus", "share_80plus")
+"""Population and density enter on the log scale: they span three orders of magnitude, and a
+municipality of 50,000 is as different from one of 25,000 as 100,000 is from 50,000."""
+
+KPI_COLUMNS = (
+    "postings",
+    "applications",
+    "qualified",
+    "hires",
+    "failed",
+    "reposts",
+    "early_leavers",
+    "cost_dkk",
+)
+
+
+def municipalities() -> pd.DataFrame:
+    """The bundled reference table of the 98 municipalities (sources in the docs).
+
+    Examples
+    --------
+    >>> table = municipalities()
+    >>> len(table), table.loc[table["kommunekode"] == "159", "name"].item()
+    (98, 'Gladsaxe')
+    """
+    path = resources.files("rekrut") / "_resources" / "kommuner.csv"
+    with path.open(encoding="utf-8") as handle:
+        table = pd.read_csv(handle, comment="#", dtype={"kommunekode": str})
+    return _with_logs(table)
+
+
+def _with_logs(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    if "population" in out.columns:
+        out["log_population"] = np.log(out["population"].astype(float))
+    if "density_per_km2" in out.columns:
+        out["log_density"] = np.log(out["density_per_km2"].astype(float))
+    return out
+
+
+def _code(value: Any, column: str = "municipality") -> str:
+    try:
+        return normalize_kommunekode(value)
+    except ValueError as exc:
+        raise InputError(str(exc), column=column) from None
+
+
+@dataclass(frozen=True, slots=True)
+class PeerSet:
+    """A municipality's peers with why each is close.
+
+    ``table``: ``kommunekode, name, region, distance`` and one ``contribution_<covariate>`` per
+    covariate (its share of the squared distance: small means alike on that covariate).
+    """
+
+    municipality: str
+    table: pd.DataFrame
+    covariates: tuple[str, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        """The peers' codes, nearest first."""
+        return list(self.table["kommunekode"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe values."""
+        clean = self.table.astype(object).where(self.table.notna(), None)
+        return {
+            "municipality": self.municipality,
+            "covariates": list(self.covariates),
+            "peers": clean.to_dict("records"),
+        }
+
+
+def find(
+    municipality: str | int,
+    *,
+    k: int = 10,
+    covariates: Sequence[str] | None = None,
+    weights: Mapping[str, float] | None = None,
+    reference: pd.DataFrame | None = None,
+    peers: Sequence[str | int] | None = None,
+) -> PeerSet:
+    """The ``k`` municipalities most like ``municipality`` on standardised covariates.
+
+    Parameters
+    ----------
+    municipality
+        Kommunekode (``"0159"``, ``"159"`` and ``159`` are the same).
+    k
+        Number of peers.
+    covariates
+        Reference columns to compare on (default :data:`DEFAULT_COVARIATES`).
+    weights
+        Optional weight per covariate (default 1).
+    reference
+        Your own reference table with ``kommunekode`` and the covariates (default: bundled).
+    peers
+        A given list of peer codes instead of nearest neighbours (distances still reported).
+
+    Notes
+    -----
+    Each covariate is standardised to mean 0 and standard deviation 1 across the reference, and
+    the distance is the weighted Euclidean distance :math:`\\sqrt{\\sum_j w_j (z_{ij} - z_{0j})^2}`.
+
+    Examples
+    --------
+    >>> peer_set = find("0159", k=5)
+    >>> peer_set.table["region"].value_counts().index[0]
+    'Region Hovedstaden'
+    """
+    table = _with_logs(reference) if reference is not None else municipalities()
+    table = table.assign(kommunekode=table["kommunekode"].map(lambda c: _code(c, "kommunekode")))
+    code = _code(municipality)
+    if code not in set(table["kommunekode"]):
+        raise InputError(
+            f"unknown municipality {code}; the reference has {len(table)} municipalities",
+            column="municipality",
+        )
+    chosen = tuple(covariates or DEFAULT_COVARIATES)
+    for name in chosen:
+        if name not in table.columns:
+            raise DataError("the covariate is missing from the reference table", column=name)
+        if table[name].isna().any():
+            row = int(np.flatnonzero(table[name].isna().to_numpy())[0]) + 1
+            raise DataError("the covariate is blank", row=row, column=name)
+    if k < 1 or k >= len(table):
+        raise InputError(f"k must be between 1 and {len(table) - 1}, got {k}", column="k")
+    values = table[list(chosen)].to_numpy(dtype=float)
+    z = (values - values.mean(axis=0)) / values.std(axis=0)
+    w = np.array([float((weights or {}).get(name, 1.0)) for name in chosen])
+    me = z[table["kommunekode"].to_numpy() == code][0]
+    parts = w * (z - me) ** 2
+    distance = np.sqrt(parts.sum(axis=1))
+    frame = table[["kommunekode", "name", "region"]].assign(distance=distance)
+    for j, name in enumerate(chosen):
+        frame[f"contribution_{name}"] = np.where(
+            distance > 0, parts[:, j] / np.maximum(distance**2, 1e-12), 0.0
+        )
+    frame = frame[frame["kommunekode"] != code]
+    if peers is not None:
+        wanted = [_code(p, "peers") for p in peers]
+        unknown = [p for p in wanted if p not in set(frame["kommunekode"])]
+        if unknown:
+            raise InputError(f"unknown peer municipality {unknown[0]}", column="peers")
+        frame = frame.set_index("kommunekode").loc[wanted].reset_index()
+    else:
+        frame = frame.nsmallest(k, "distance")
+    return PeerSet(code, frame.reset_index(drop=True), chosen)
+
+
+def validate_kpis(
+    kpis: pd.DataFrame, *, source: str | None = None, reference: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Check a KPI table (one row per municipality x job_category x period) and normalise it.
+
+    Raises
+    ------
+    DataError
+        Naming the row (header = row 1 for files) and column of the first problem.
+    """
+    where = source or "KPI table"
+
+    def row_of(i: int) -> int:
+        return i + 2 if source else i + 1
+
+    if len(kpis) == 0:
+        raise DataError("the table has no rows", file=where)
+    for column in ("kommunekode", "job_category", "period", *KPI_COLUMNS):
+        if column not in kpis.columns:
+            raise DataError("the column is missing", file=where, column=column)
+    out = kpis.copy()
+    known = set((reference if reference is not None else municipalities())["kommunekode"].map(str))
+    codes = []
+    for i, value in enumerate(out["kommunekode"]):
+        try:
+            code = normalize_kommunekode(value)
+        except ValueError:
+            raise DataError(
+                f"{value!r} is not a kommunekode", file=where, row=row_of(i), column="kommunekode"
+            ) from None
+        if code not in known:
+            raise DataError(
+                f"unknown municipality {code}", file=where, row=row_of(i), column="kommunekode"
+            )
+        codes.append(code)
+    out["kommunekode"] = codes
+    for column in KPI_COLUMNS:
+        numbers = pd.to_numeric(out[column], errors="coerce")
+        bad = numbers.isna() | (numbers < 0)
+        if column != "cost_dkk":
+            bad |= numbers != np.floor(numbers.fillna(0))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(
+                f"{out[column].iloc[i]!r} must be a non-negative {'amount' if column == 'cost_dkk' else 'whole number'}",
+                file=where,
+                row=row_of(i),
+                column=column,
+            )
+        out[column] = numbers.astype(float)
+    for small, large in (
+        ("failed", "postings"),
+        ("reposts", "postings"),
+        ("early_leavers", "hires"),
+        ("qualified", "applications"),
+        ("hires", "applications"),
+    ):
+        broken = out[small] > out[large]
+        if broken.any():
+            i = int(np.flatnonzero(broken.to_numpy())[0])
+            raise DataError(f"{small} exceeds {large}", file=where, row=row_of(i), column=small)
+    return out
+
+
+# metric -> (numerator, denominator, kind, lower_is_better)
+_KPIS: dict[str, tuple[str, str, str, bool]] = {
+    "applications_per_posting": ("applications", "postings", "rate", False),
+    "fill_rate": ("filled", "postings", "proportion", False),
+    "repost_rate": ("reposts", "postings", "proportion", True),
+    "retention_12m": ("retained", "hires", "proportion", False),
+    "cost_per_hire": ("cost_dkk", "hires", "cost", True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PeerComparison:
+    """KPIs of a municipality and its peers, after small-cell suppression.
+
+    ``table``: one row per metric and municipality (the focal one first) with ``value``,
+    ``shrunk`` and its interval, ``funnel_low_95/high_95/low_998/high_998`` (limits around the
+    peer-group level for that denominator), ``peer_median``, ``percentile`` (share of peers
+    with a lower value), ``verdict`` (``above``, ``in_line`` or ``below`` the 95 % limits) and
+    ``better`` (direction-aware). ``notes`` lists what was suppressed.
+    """
+
+    municipality: str
+    table: pd.DataFrame
+    notes: tuple[str, ...]
+    peers: PeerSet
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe values."""
+        clean = self.table.astype(object).where(self.table.notna(), None)
+        return {
+            "municipality": self.municipality,
+            "peers": self.peers.codes,
+            "table": clean.to_dict("records"),
+            "notes": list(self.notes),
+        }
+
+
+def compare(
+    kpis: pd.DataFrame,
+    municipality: str | int,
+    *,
+    job_category: str | None = None,
+    period: str | None = None,
+    peers: PeerSet | Sequence[str | int] | None = None,
+    k: int = 10,
+    metrics: Sequence[str] = tuple(_KPIS),
+    min_count: int = DEFAULT_MIN_COUNT,
+    credible_level: float = 0.95,
+) -> PeerComparison:
+    """Compare a municipality's KPIs with its peers', honestly and without disclosing people.
+
+    Shrunk estimates pool every municipality in the KPI slice (empirical Bayes: Beta–Binomial for
+    shares, Gamma–Poisson for applicants per posting and hires per posting behind cost per hire),
+    so small municipalities are not ranked on noise. Funnel limits follow Spiegelhalter (2005,
+    *Statistics in Medicine* 24:1185, doi:10.1002/sim.1970) with the between-municipality
+    variance of the fitted prior added (his random-effects funnel). Rows about fewer than
+    ``min_count`` hires or applicants are suppressed, and peer summaries use unsuppressed peers
+    only.
+
+    Examples
+    --------
+    >>> res = compare(synthetic_kpis(seed=1), "159", job_category="sosu_assistent", period="2025")
+    >>> res.table.iloc[0][["kommunekode", "metric"]].tolist()
+    ['159', 'applications_per_posting']
+    """
+    from rekrut.stats._pooling import pool_beta_binomial, pool_gamma_poisson
+
+    data = validate_kpis(kpis)
+    code = _code(municipality)
+    if job_category is not None:
+        data = data[data["job_category"] == job_category]
+    if period is not None:
+        data = data[data["period"].astype(str) == str(period)]
+    data = data.groupby("kommunekode", as_index=False)[list(KPI_COLUMNS)].sum()
+    if code not in set(data["kommunekode"]):
+        raise InputError(
+            f"the KPI table has no rows for municipality {code} in this slice", column="kommunekode"
+        )
+    peer_set = peers if isinstance(peers, PeerSet) else find(code, k=k, peers=peers)
+    data = data.assign(
+        filled=data["postings"] - data["failed"], retained=data["hires"] - data["early_leavers"]
+    )
+    names = municipalities().set_index("kommunekode")["name"]
+    z95, z998 = stats.norm.isf(0.025), stats.norm.isf(0.001)
+    rows = []
+    for metric in metrics:
+        if metric not in _KPIS:
+            raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metrics")
+        num, den, kind, lower = _KPIS[metric]
+        used = data[data[den] > 0]
+        if kind == "proportion":
+            fit = pool_beta_binomial(
+                used[num].to_numpy(), used[den].to_numpy(), credible_level=credible_level
+            )
+            a, b = float(fit.prior_a), float(fit.prior_b)
+            level, tau2 = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
+            within = level * (1 - level) / used[den].to_numpy()
+            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
+        else:
+            counts = used["hires" if kind == "cost" else num].to_numpy()
+            fit = pool_gamma_poisson(
+                counts, used["postings"].to_numpy(), credible_level=credible_level
+            )
+            a, b = float(fit.prior_a), float(fit.prior_b)
+            level, tau2 = a / b, a / b**2
+            within = level / used["postings"].to_numpy()
+            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
+            if kind == "cost":
+                per_posting = used["cost_dkk"].to_numpy() / used["postings"].to_numpy()
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    value, shrunk = per_posting / fit.raw, per_posting / fit.mean
+                    low, high = per_posting / fit.ci_high, per_posting / fit.ci_low
+                within = np.full(len(used), np.nan)
+        spread95, spread998 = z95 * np.sqrt(within + tau2), z998 * np.sqrt(within + tau2)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "metric": metric,
+                    "kommunekode": used["kommunekode"].to_numpy(),
+                    "postings": used["postings"].to_numpy(),
+                    "applications": used["applications"].to_numpy(),
+                    "hires": used["hires"].to_numpy(),
+                    "value": value,
+                    "shrunk": shrunk,
+                    "shrunk_ci_low": low,
+                    "shrunk_ci_high": high,
+                    "funnel_low_95": level - spread95,
+                    "funnel_high_95": level + spread95,
+                    "funnel_low_998": level - spread998,
+                    "funnel_high_998": level + spread998,
+                    "lower_is_better": lower,
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True)
+    table = table[table["kommunekode"].isin([code, *peer_set.codes])].copy()
+    table.insert(2, "name", table["kommunekode"].map(names))
+    table["role"] = np.where(table["kommunekode"] == code, "municipality", "peer")
+    derived = [
+        "postings",
+        "applications",
+        "hires",
+        "value",
+        "shrunk",
+        "shrunk_ci_low",
+        "shrunk_ci_high",
+    ]
+    safe = suppress(
+        table,
+        count_columns=["hires", "applications"],
+        blank_columns=derived,
+        min_count=min_count,
+        label_columns=["kommunekode", "metric"],
+    )
+    out = _verdicts(safe.table)
+    out = out.sort_values(
+        ["metric", "role"],
+        key=lambda s: (
+            s.map({"municipality": 0, "peer": 1})
+            if s.name == "role"
+            else s.map({m: i for i, m in enumerate(metrics)})
+        ),
+        kind="stable",
+    )
+    return PeerComparison(code, out.reset_index(drop=True), safe.notes, peer_set)
+
+
+def _verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    medians, percentiles = [], []
+    for _, row in out.iterrows():
+        peers = out[(out["metric"] == row["metric"]) & (out["role"] == "peer") & ~out["suppressed"]]
+        values = peers["value"].to_numpy(dtype=float)
+        medians.append(float(np.median(values)) if values.size else np.nan)
+        percentiles.append(
+            float(np.mean(values < row["value"]))
+            if values.size and pd.notna(row["value"])
+            else np.nan
+        )
+    out["peer_median"] = medians
+    out["percentile"] = percentiles
+    value = out["value"].astype(float)
+    above = value > out["funnel_high_95"]
+    below = value < out["funnel_low_95"]
+    verdict = pd.Series(
+        np.where(above, "above", np.where(below, "below", "in_line")), index=out.index
+    )
+    out["verdict"] = verdict.astype(object).where(value.notna(), None)
+    better = pd.Series(np.where(out["lower_is_better"], below, above), index=out.index)
+    out["better"] = better.astype(object).where(value.notna() & (above | below), None)
+    return out
+
+
+def example_kpis() -> pd.DataFrame:
+    """The bundled SYNTHETIC KPI table (``synthetic_kpis(seed=2026)``), for demos and docs.
+
+    Examples
+    --------
+    >>> example_kpis()["period"].unique().tolist()
+    ['2024', '2025']
+    """
+    path = resources.files("rekrut") / "_resources" / "kpi_synthetic.csv"
+    with path.open(encoding="utf-8") as handle:
+        return pd.read_csv(handle, comment="#", dtype={"kommunekode": str, "period": str})
+
+
+def synthetic_kpis(
+    *,
+    seed: int = 2026,
+    job_categories: Sequence[str] = ("sosu_assistent", "sygeplejerske", "paedagog"),
+    periods: Sequence[str] = ("2024", "2025"),
+) -> pd.DataFrame:
+    """A SYNTHETIC KPI table for all 98 municipalities (not real data).
+
+    Postings scale with population; levels follow the simulator's job profiles (fill rates
+    from STAR's failed-recruitment figures, applicants from Moderniseringsstyrelsen's medians,
+    retention from KRL turnover; see :data:`rekrut.simulation.JOB_PROFILES`), with
+    municipality-level variation drawn from Beta and Gamma distributions.
+    """
+    from rekrut.simulation import JOB_PROFILES
+
+    rng = np.random.default_rng(seed)
+    ref = municipalities()
+    rows = []
+    for category in job_categories:
+        profile = JOB_PROFILES[category]
+        for period in periods:
+            n = len(ref)
+            postings = rng.poisson(ref["population"].to_numpy() / 2500.0) + 1
+            rate = rng.gamma(8.0, profile.applications_mean / 8.0, n)
+            applications = rng.poisson(rate * postings)
+            fill = rng.beta(profile.fill_rate * 30, (1 - profile.fill_rate) * 30, n)
+            filled = rng.binomial(postings, fill)
+            hires = np.minimum(filled + rng.binomial(filled, 0.1), applications)
+            failed = postings - np.minimum(filled, hires)
+            qualified = rng.binomial(applications, profile.qualified_share)
+            qualified = np.maximum(qualified, np.minimum(hires, applications))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "kommunekode": ref["kommunekode"],
+                        "job_category": category,
+                        "period": period,
+                        "postings": postings,
+                        "applications": applications,
+                        "qualified": qualified,
+                        "hires": hires,
+                        "failed": failed,
+                        "reposts": rng.binomial(postings, profile.repost_rate),
+                        "early_leavers": rng.binomial(hires, 1 - profile.retention_12m),
+                        "cost_dkk": np.round(postings * rng.gamma(4.0, 900.0, n), 0),
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True)
