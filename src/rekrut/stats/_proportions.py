@@ -110,9 +110,33 @@ def _p_from_z(z: FloatArray, alternative: str) -> FloatArray:
     return np.asarray(stats.norm.cdf(z), dtype=np.float64)
 
 
-def _fisher(x_c: float, n_c: float, x_t: float, n_t: float, alternative: str) -> float:
-    table = [[int(x_t), int(n_t - x_t)], [int(x_c), int(n_c - x_c)]]
-    return float(stats.fisher_exact(table, alternative=alternative).pvalue)
+def _fisher(
+    x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray, alternative: str
+) -> FloatArray:
+    """Fisher's exact test for many 2 x 2 tables at once (1-d arrays).
+
+    Given both margins, the treatment successes are hypergeometric. One-sided p-values are its
+    tails; the two-sided p-value sums the probabilities of all tables no more likely than the
+    observed one (the rule of scipy's ``fisher_exact`` and R's ``fisher.test``).
+    """
+    total, successes = n_c + n_t, x_c + x_t
+    dist = stats.hypergeom(total, successes, n_t)
+    if alternative == "greater":
+        return np.asarray(dist.sf(x_t - 1), dtype=np.float64)
+    if alternative == "less":
+        return np.asarray(dist.cdf(x_t), dtype=np.float64)
+    low = np.maximum(0.0, n_t - (total - successes))
+    high = np.minimum(successes, n_t)
+    width = int(np.max(high - low)) + 1 if low.size else 1
+    support = low[:, None] + np.arange(width)[None, :]
+    inside = support <= high[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = stats.hypergeom.logpmf(
+            np.where(inside, support, low[:, None]), total[:, None], successes[:, None], n_t[:, None]
+        )
+        observed = stats.hypergeom.logpmf(x_t, total, successes, n_t)
+    as_likely = inside & (log_pmf <= observed[:, None] + 1e-7)
+    return np.minimum(1.0, np.where(as_likely, np.exp(log_pmf), 0.0).sum(axis=1))
 
 
 def compare_proportions(
@@ -191,9 +215,9 @@ def compare_proportions(
     z, p = _z_test(x_c, n_c, x_t, n_t, alternative)
     use_fisher = _needs_fisher(x_c, n_c, x_t, n_t, test, small_count) & ~empty
     p = p.copy()
-    for flat in np.flatnonzero(use_fisher):  # Fisher only where counts are small
-        index = np.unravel_index(flat, use_fisher.shape)
-        p[index] = _fisher(x_c[index], n_c[index], x_t[index], n_t[index], alternative)
+    if use_fisher.any():
+        cells = use_fisher
+        p[cells] = _fisher(x_c[cells], n_c[cells], x_t[cells], n_t[cells], alternative)
     nan = np.where(empty, np.nan, 0.0)
     lift = np.where(x_c == 0, np.nan, ratio - 1.0) + nan
     return Comparison(

@@ -1,0 +1,68 @@
+"""Shared workloads for the benchmark suite (see README.md in this folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rekrut as rk
+
+CELLS = 20_000
+
+
+@pytest.fixture(scope="session")
+def cells() -> dict[str, np.ndarray]:
+    """20,000 independent two-arm cells: proportions and per-posting count moments."""
+    rng = np.random.default_rng(1)
+    n = rng.integers(20, 400, size=(2, CELLS)).astype(float)
+    p = rng.uniform(0.05, 0.6, size=(2, CELLS))
+    mean = rng.uniform(3, 20, size=(2, CELLS))
+    var = mean + mean**2 / 1.5
+    return {"n": n, "x": rng.binomial(n.astype(int), p).astype(float), "mean": mean, "var": var}
+
+
+@pytest.fixture(scope="session")
+def experiment() -> rk.Experiment:
+    return rk.Experiment.model_validate(
+        {
+            "id": "bench",
+            "control": "A",
+            "metrics": [
+                "applications_per_posting",
+                "qualified_share",
+                "fill_rate",
+                "cost_per_hire",
+            ],
+            "arms": [{"id": "A", "channel": "jobindex"}, {"id": "B", "channel": "facebook"}],
+            "channels": [
+                {"id": "jobindex", "kind": "job_board", "cost": {"per_posting_dkk": 4500}},
+                {"id": "facebook", "kind": "social", "cost": {"per_click_dkk": 6}},
+            ],
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def big_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 10-million-row posting table written by DuckDB without passing through pandas."""
+    duckdb = pytest.importorskip("duckdb")
+    path = tmp_path_factory.mktemp("bench") / "postings.parquet"
+    duckdb.sql(
+        f"""
+        COPY (
+          SELECT CASE WHEN random() < 0.5 THEN 'A' ELSE 'B' END AS arm,
+                 'c' || CAST(i % 30 AS VARCHAR) AS job_category,
+                 CAST(floor(-ln(random()) * 8) AS BIGINT) AS applications,
+                 0 AS qualified, 0 AS hires,
+                 4500.0 AS cost_dkk
+          FROM range(10000000) t(i)
+        ) TO '{path}' (FORMAT PARQUET)
+        """
+    )
+    duckdb.sql(
+        f"COPY (SELECT arm, job_category, applications, CAST(floor(applications * random()) AS BIGINT) AS qualified, CAST(applications > 0 AND random() < 0.6 AS BIGINT) AS hires, cost_dkk FROM '{path}') TO '{path}.tmp' (FORMAT PARQUET)"
+    )
+    Path(f"{path}.tmp").replace(path)
+    return path
