@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from rekrut.analysis import ESTIMATE_COLUMNS, KEY_COLUMNS
 from rekrut.messages import Note
 from rekrut.metrics import Metric
 from rekrut.model import Experiment
@@ -41,19 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["BAYES_COLUMNS", "BayesBlock", "bayes_block"]
 
 BAYES_COLUMNS = (
-    "metric",
-    "arm",
-    "control",
-    "n_control",
-    "n_treatment",
-    "control_value",
-    "treatment_value",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "lift",
-    "lift_ci_low",
-    "lift_ci_high",
+    *KEY_COLUMNS,
+    *ESTIMATE_COLUMNS,
     "prob_better",
     "prob_best",
     "prob_best_control",
@@ -257,17 +247,7 @@ def block_frame(block: BayesBlock, base: dict[str, object]) -> pd.DataFrame:
     """The table rows of one metric (``base`` holds the shared columns)."""
     comp = block.comparison
     data = dict(base)
-    for name in (
-        "control_value",
-        "treatment_value",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "lift",
-        "lift_ci_low",
-        "lift_ci_high",
-        "prob_better",
-    ):
+    for name in (*ESTIMATE_COLUMNS, "prob_better"):
         data[name] = np.asarray(getattr(comp, name), dtype=np.float64).ravel()
     control = np.asarray(comp.control_value, dtype=np.float64).ravel()
     lift = np.asarray(comp.lift, dtype=np.float64).ravel()

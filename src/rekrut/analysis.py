@@ -31,12 +31,7 @@ __all__ = ["TABLE_COLUMNS", "AnalysisResult", "Plan", "analyze"]
 Method = Literal["frequentist", "bayesian", "sequential"]
 Mode = Literal["units", "clustered", "binomial", "totals"]
 
-TABLE_COLUMNS = (
-    "metric",
-    "arm",
-    "control",
-    "n_control",
-    "n_treatment",
+ESTIMATE_COLUMNS = (
     "control_value",
     "treatment_value",
     "diff",
@@ -45,6 +40,14 @@ TABLE_COLUMNS = (
     "lift",
     "lift_ci_low",
     "lift_ci_high",
+)
+"""The estimates every result table has, frequentist, sequential or Bayesian."""
+
+KEY_COLUMNS = ("metric", "arm", "control", "n_control", "n_treatment")
+
+TABLE_COLUMNS = (
+    *KEY_COLUMNS,
+    *ESTIMATE_COLUMNS,
     "p_value",
     "p_value_adjusted",
     "adjustment",
@@ -52,19 +55,9 @@ TABLE_COLUMNS = (
     "direction",
     "method",
 )
-"""Columns of a frequentist result table, after any grouping columns."""
+"""Columns of a frequentist (and sequential) result table, after any grouping columns."""
 
-_VALUE_FIELDS = (
-    "control_value",
-    "treatment_value",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "lift",
-    "lift_ci_low",
-    "lift_ci_high",
-    "p_value",
-)
+_VALUE_FIELDS = (*ESTIMATE_COLUMNS, "p_value")
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,7 +232,7 @@ def last_look(
     experiment: Experiment, data: Any, plan: Plan
 ) -> list[tuple[Metric, FloatArray, FloatArray, Comparison]]:
     """Always-valid comparisons at the latest look, per metric: (metric, n_c, n_t, comparison)."""
-    from rekrut.analysis import _cells, _mode
+    from rekrut.analysis import ESTIMATE_COLUMNS, _cells, _mode
 
     summary = cumulative_summary(experiment, data)
     out = []
@@ -244,7 +244,10 @@ def last_look(
         mode = _mode(metric, experiment, summary)
         comparison, _ = sequential_comparison(cells, mode, plan.confidence_level)
         n_key = "sum_y" if mode == "binomial" and not metric.per_posting else "n"
-        last = {name: np.asarray(getattr(comparison, name))[-1:] for name in _FIELDS}
+        last = {
+            name: np.asarray(getattr(comparison, name))[-1:]
+            for name in (*ESTIMATE_COLUMNS, "statistic", "p_value")
+        }
         out.append(
             (
                 metric,
@@ -254,17 +257,3 @@ def last_look(
             )
         )
     return out
-
-
-_FIELDS = (
-    "control_value",
-    "treatment_value",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "lift",
-    "lift_ci_low",
-    "lift_ci_high",
-    "statistic",
-    "p_value",
-)

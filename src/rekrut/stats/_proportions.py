@@ -132,11 +132,15 @@ def _fisher(
     inside = support <= high[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         log_pmf = stats.hypergeom.logpmf(
-            np.where(inside, support, low[:, None]), total[:, None], successes[:, None], n_t[:, None]
+            np.where(inside, support, low[:, None]),
+            total[:, None],
+            successes[:, None],
+            n_t[:, None],
         )
         observed = stats.hypergeom.logpmf(x_t, total, successes, n_t)
     as_likely = inside & (log_pmf <= observed[:, None] + 1e-7)
-    return np.minimum(1.0, np.where(as_likely, np.exp(log_pmf), 0.0).sum(axis=1))
+    summed = np.where(as_likely, np.exp(log_pmf), 0.0).sum(axis=1)
+    return np.asarray(np.minimum(1.0, summed), dtype=np.float64)
 
 
 def compare_proportions(
