@@ -188,3 +188,25 @@ def test_monitor_path_ends_at_the_full_data(examples: Path) -> None:
     assert last["diff"] == pytest.approx(full["diff"])
     assert last["n_control"] + last["n_treatment"] == 140
     json.loads(json.dumps(res.to_dict()))
+
+
+def test_monitor_uses_the_looks_planned_in_the_experiment(examples: Path) -> None:
+    import datetime as dt
+
+    from rekrut.sequential import monitor
+
+    exp = rk.load_experiment(examples / "admin_ordlyd.toml")
+    planned = exp.model_copy(
+        update={
+            "looks": (
+                rk.Look(date=dt.date(2026, 4, 1)),
+                rk.Look(postings=60),
+                rk.Look(date=dt.date(2026, 12, 31)),
+            )
+        }
+    )
+    table = monitor(planned, metrics=["applications_per_posting"]).table
+    assert len(table) == 3
+    assert table["look"].iloc[0] <= pd.Timestamp("2026-04-01")
+    assert table["n_control"].iloc[1] >= 60 or table["n_treatment"].iloc[1] >= 60
+    assert table["n_control"].iloc[-1] + table["n_treatment"].iloc[-1] == 140

@@ -108,3 +108,13 @@ def test_simulated_power_matches_analytic_power() -> None:
     )
     row = simulated.table.iloc[0]
     assert row["power_ci_low"] - 0.04 < analytic.power < row["power_ci_high"] + 0.04
+
+
+def test_sequential_plan_next_to_the_fixed_design() -> None:
+    fixed = rk.power.postings_needed("applications_per_posting", 6.0, lift=0.25)
+    plan = rk.power.sequential_plan(fixed, looks=5)
+    # O'Brien-Fleming-type spending: a few per cent more at most, less on average under H1.
+    assert fixed.postings_per_arm < plan.max_postings_per_arm <= 1.05 * fixed.postings_per_arm + 1
+    assert plan.expected_postings_per_arm_h1 < fixed.postings_per_arm
+    pocock = rk.power.sequential_plan(fixed, looks=5, spending="pocock")
+    assert pocock.max_postings_per_arm > plan.max_postings_per_arm

@@ -146,7 +146,13 @@ def _analytic_power(args: argparse.Namespace) -> int:
             )
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    _emit(json.dumps(result.to_dict(), indent=2) if args.format == "json" else str(result))
+    payload = result.to_dict()
+    text = str(result)
+    if args.looks:
+        plan = power.sequential_plan(result, looks=args.looks, spending=args.spending)
+        payload["sequential"] = plan.to_dict()
+        text += "\n" + str(plan).capitalize() + "."
+    _emit(json.dumps(payload, indent=2) if args.format == "json" else text)
     return 0
 
 
@@ -358,6 +364,8 @@ def _parser() -> argparse.ArgumentParser:
         "--postings-per-arm", type=int, help="gives power (or the MDE without --lift)"
     )
     power.add_argument("--per-week", type=float, help="postings per week, to report weeks")
+    power.add_argument("--looks", type=int, help="also plan a group-sequential design with K looks")
+    power.add_argument("--spending", choices=("obf", "pocock"), default="obf")
     power.add_argument("--postings", type=int, help="simulation: total postings per experiment")
     power.add_argument("--replicates", type=int, default=1000)
     power.add_argument("--quiet", action="store_true", help="no progress bar")

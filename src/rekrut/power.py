@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+import numpy as np
 from scipy import optimize
 
 from rekrut._power_sim import SimulatedPower, simulate_power
@@ -18,10 +19,12 @@ from rekrut.metrics import get_metric
 
 __all__ = [
     "PowerResult",
+    "SequentialPlan",
     "SimulatedPower",
     "minimum_detectable_lift",
     "postings_needed",
     "power_at",
+    "sequential_plan",
     "simulate_power",
 ]
 
@@ -245,6 +248,61 @@ def postings_needed(
     n = math.ceil(optimize.brentq(gap, 2.0, upper, xtol=1e-6)) if gap(2.0) < 0 else 2
     return _result(
         metric, kind, baseline, relative, n, alpha, treatments, dispersion, postings_per_week
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialPlan:
+    """A fixed design's size next to a group-sequential design with ``looks`` equal looks."""
+
+    looks: int
+    spending: str
+    fixed_postings_per_arm: int
+    max_postings_per_arm: int
+    expected_postings_per_arm_h0: float
+    expected_postings_per_arm_h1: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-safe values."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return (
+            f"with {self.looks} equally spaced looks ({self.spending} spending): at most "
+            f"{self.max_postings_per_arm} postings per arm; on average "
+            f"{self.expected_postings_per_arm_h1:.0f} if the effect is real, "
+            f"{self.expected_postings_per_arm_h0:.0f} if there is none"
+        )
+
+
+def sequential_plan(
+    fixed: PowerResult, *, looks: int, spending: Literal["obf", "pocock"] = "obf"
+) -> SequentialPlan:
+    """Maximum and expected postings of a group-sequential design with the fixed design's power.
+
+    Examples
+    --------
+    >>> fixed = postings_needed("fill_rate", 0.6, lift=0.15)
+    >>> plan = sequential_plan(fixed, looks=4)
+    >>> plan.max_postings_per_arm > fixed.postings_per_arm > plan.expected_postings_per_arm_h1
+    True
+    """
+    from rekrut.stats._sequential import sequential_sample_size
+
+    if looks < 2:
+        raise ValueError(f"looks must be at least 2, got {looks}")
+    fractions = np.arange(1, looks + 1) / looks
+    res = sequential_sample_size(
+        fractions, alpha=fixed.alpha_per_comparison, power=fixed.power, spending=spending
+    )
+    n = fixed.postings_per_arm
+    return SequentialPlan(
+        looks,
+        spending,
+        n,
+        math.ceil(n * float(res.inflation_factor)),
+        n * float(res.expected_under_h0),
+        n * float(res.expected_under_h1),
     )
 
 

@@ -166,7 +166,7 @@ def monitor(
 
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
-    summary = cumulative_summary(experiment, data, every=every)
+    summary = _planned_looks(experiment, cumulative_summary(experiment, data, every=every))
     looks = summary.table["look"].drop_duplicates().sort_values().to_list()
     treatments = [a.id for a in experiment.treatments]
     chosen = metrics or [m for m in experiment.metrics if get_metric(m).kind != "duration"]
@@ -177,6 +177,33 @@ def monitor(
             _metric_path(experiment, summary, metric, looks, treatments, spending, _cells, _mode)
         )
     return MonitorResult(pd.concat(frames, ignore_index=True), spending)
+
+
+def _planned_looks(experiment: Experiment, summary: Any) -> Any:
+    """Keep only the looks the experiment file plans (``[[looks]]``), if it plans any.
+
+    A look by date is the last replayed look on or before that date; a look by postings is the
+    first replayed look at which every arm has at least that many postings.
+    """
+    if not experiment.looks:
+        return summary
+    table = summary.table
+    dates = pd.Series(table["look"].drop_duplicates().sort_values().to_numpy())
+    per_arm = table[table["metric"] == table["metric"].iloc[0]].groupby("look")["n"].min()
+    chosen = set()
+    for look in experiment.looks:
+        if look.date is not None:
+            before = dates[dates <= pd.Timestamp(look.date)]
+            if len(before):
+                chosen.add(before.iloc[-1])
+        if look.postings is not None:
+            reached = per_arm[per_arm >= look.postings]
+            if len(reached):
+                chosen.add(reached.index[0])
+    if not chosen:
+        raise ValueError("none of the planned looks is reached by the data yet")
+    kept = table[table["look"].isin(chosen)].reset_index(drop=True)
+    return type(summary)(kept, summary.granularity, summary.by)
 
 
 def _metric_path(
