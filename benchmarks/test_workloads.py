@@ -154,3 +154,49 @@ def test_d_power_by_simulation_10000(benchmark: Any, experiment: rk.Experiment) 
         iterations=1,
     )
     assert int(result.table["replicates"].item()) == 10_000
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_counts_tea_tasting_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """tea-tasting's own aggregate API, one cell at a time (its normal usage)."""
+    tt = pytest.importorskip("tea_tasting")
+    from tea_tasting.aggr import Aggregates
+
+    metric = tt.Mean("applications")
+
+    def arm(j: int, i: int) -> Any:
+        return Aggregates(
+            count_=int(cells["n"][j, i]),
+            mean_={"applications": cells["mean"][j, i]},
+            var_={"applications": cells["var"][j, i]},
+        )
+
+    def loop() -> None:
+        for i in range(LOOP_CELLS):
+            metric.analyze_aggregates(control=arm(0, i), treatment=arm(1, i))
+
+    benchmark.pedantic(loop, rounds=2, iterations=1)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_counts_spotify_confidence(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """spotify-confidence's ZTest with the cells as a group column (its batch usage)."""
+    sc = pytest.importorskip("spotify_confidence")
+    import pandas as pd
+
+    n, mean, var = (cells[k][:, :LOOP_CELLS] for k in ("n", "mean", "var"))
+    frame = pd.DataFrame(
+        {
+            "cell": np.tile(np.arange(LOOP_CELLS), 2),
+            "variant": np.repeat(["A", "B"], LOOP_CELLS),
+            "num": (n * mean).ravel(),
+            "den": n.ravel(),
+            "sumsq": (var * (n - 1) + (n * mean) ** 2 / n).ravel(),
+        }
+    )
+
+    def run() -> Any:
+        test = sc.ZTest(frame, "num", "sumsq", "den", categorical_group_columns=["variant", "cell"])
+        return test.difference(level_1="A", level_2="B", groupby="cell")
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
