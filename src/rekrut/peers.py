@@ -420,18 +420,16 @@ def compare(
 
 def _verdicts(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
-    medians, percentiles = [], []
-    for _, row in out.iterrows():
-        peers = out[(out["metric"] == row["metric"]) & (out["role"] == "peer") & ~out["suppressed"]]
-        values = peers["value"].to_numpy(dtype=float)
-        medians.append(float(np.median(values)) if values.size else np.nan)
-        percentiles.append(
-            float(np.mean(values < row["value"]))
-            if values.size and pd.notna(row["value"])
-            else np.nan
-        )
-    out["peer_median"] = medians
-    out["percentile"] = percentiles
+    shown = out[(out["role"] == "peer") & ~out["suppressed"].astype(bool)]
+    out["peer_median"] = out["metric"].map(shown.groupby("metric")["value"].median())
+    percentile = np.full(len(out), np.nan)
+    for metric, positions in out.groupby("metric", sort=False).indices.items():
+        values = np.sort(shown.loc[shown["metric"] == metric, "value"].to_numpy(dtype=float))
+        mine = out["value"].to_numpy(dtype=float)[positions]
+        if values.size:
+            share = np.searchsorted(values, mine, side="left") / values.size
+            percentile[positions] = np.where(np.isnan(mine), np.nan, share)
+    out["percentile"] = percentile
     value = out["value"].astype(float)
     above = value > out["funnel_high_95"]
     below = value < out["funnel_low_95"]
