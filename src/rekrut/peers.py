@@ -196,6 +196,14 @@ def validate_kpis(
     ------
     DataError
         Naming the row (header = row 1 for files) and column of the first problem.
+
+    Examples
+    --------
+    >>> bad = example_kpis().head(3).assign(failed=[1, 999, 2])
+    >>> validate_kpis(bad)
+    Traceback (most recent call last):
+    ...
+    rekrut.errors.DataError: KPI table, row 2, column failed: failed exceeds postings
     """
     where = source or "KPI table"
 
@@ -467,6 +475,12 @@ def synthetic_kpis(
     from STAR's failed-recruitment figures, applicants from Moderniseringsstyrelsen's medians,
     retention from KRL turnover; see :data:`rekrut.simulation.JOB_PROFILES`), with
     municipality-level variation drawn from Beta and Gamma distributions.
+
+    Examples
+    --------
+    >>> table = synthetic_kpis(seed=1, job_categories=("paedagog",), periods=("2025",))
+    >>> len(table), sorted(table.columns)[:3]
+    (98, ['applications', 'cost_dkk', 'early_leavers'])
     """
     from rekrut.simulation import JOB_PROFILES
 

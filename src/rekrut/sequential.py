@@ -83,7 +83,19 @@ def _variances(mode: Mode, cells: Cells) -> tuple[FloatArray, FloatArray, FloatA
 
 
 def sequential_comparison(cells: Cells, mode: Mode, level: float) -> tuple[Comparison, FloatArray]:
-    """Always-valid comparison along the first axis (looks) of the cells; returns it and z."""
+    """Always-valid comparison along the first axis (looks) of the cells; returns it and z.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> from rekrut.analysis import _cells
+    >>> from rekrut.data._looks import cumulative_summary
+    >>> exp = rk.load_experiment("experiments/admin_ordlyd.toml")
+    >>> cells = _cells(exp, cumulative_summary(exp), "applications_per_posting")
+    >>> comparison, z = sequential_comparison(cells, "units", 0.95)
+    >>> bool((comparison.p_value[1:] <= comparison.p_value[:-1]).all())
+    True
+    """
     r_c, r_t, v_c, v_t = _variances(mode, cells)
     diff, var = r_t - r_c, v_c + v_t
     var = np.where(var > 0, var, np.nan)
@@ -258,7 +270,16 @@ def _metric_path(
 def last_look(
     experiment: Experiment, data: Any, plan: Plan
 ) -> list[tuple[Metric, FloatArray, FloatArray, Comparison]]:
-    """Always-valid comparisons at the latest look, per metric: (metric, n_c, n_t, comparison)."""
+    """Always-valid comparisons at the latest look, per metric: (metric, n_c, n_t, comparison).
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> from rekrut.analysis import Plan
+    >>> exp = rk.load_experiment("experiments/admin_ordlyd.toml")
+    >>> [m.id for m, *_ in last_look(exp, None, Plan(0.95, "holm"))][:2]
+    ['applications_per_posting', 'qualified_share']
+    """
     from rekrut.analysis import ESTIMATE_COLUMNS, _cells, _mode
 
     summary = cumulative_summary(experiment, data)

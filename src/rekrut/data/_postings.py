@@ -105,7 +105,13 @@ class PostingData:
 
 
 def required_columns(metric_id: str, granularity: Granularity) -> tuple[str, ...]:
-    """Return the columns a metric needs from a table of the given granularity."""
+    """Return the columns a metric needs from a table of the given granularity.
+
+    Examples
+    --------
+    >>> required_columns("cost_per_hire", "postings")
+    ('cost_dkk', 'hires')
+    """
     metric = get_metric(metric_id)
     needed = [c for c in (metric.numerator, metric.denominator) if c != "postings"]
     if granularity == "postings" and "filled" in needed:

@@ -63,6 +63,13 @@ def load_postings(experiment: Experiment, data: Any = None) -> PostingData:
     (polars, pyarrow, DuckDB, PySpark), a :class:`PostingData`, or None for the file the
     experiment names. Parquet files are read through DuckDB when it is installed, without
     loading them into pandas.
+
+    Examples
+    --------
+    >>> from rekrut.cli import demo_experiment_path
+    >>> from rekrut.model import load_experiment
+    >>> load_postings(load_experiment(demo_experiment_path())).granularity
+    'postings'
     """
     if isinstance(data, PostingData):
         return data

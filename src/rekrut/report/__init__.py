@@ -85,6 +85,14 @@ def write_report(
 
     The whole report is rendered before anything is written, and the file appears in one
     rename, so a failure never leaves a partial report.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, rekrut as rk
+    >>> from rekrut.cli import demo_experiment_path
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_report(rk.analyze(demo_experiment_path()), folder / "rapport.md").name
+    'rapport.md'
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -96,7 +104,15 @@ def write_report(
 
 
 def result_html(result: AnalysisResult) -> str:
-    """A compact HTML table of the result for notebooks."""
+    """A compact HTML table of the result for notebooks.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> from rekrut.cli import demo_experiment_path
+    >>> result_html(rk.analyze(demo_experiment_path())).startswith("<div><strong>")
+    True
+    """
     import html
 
     table = result.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)

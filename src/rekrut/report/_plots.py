@@ -32,6 +32,14 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> from rekrut.cli import demo_experiment_path
+    >>> fig = forest_plot(rk.analyze(demo_experiment_path()), metric="fill_rate")
+    >>> len(fig.axes[0].get_yticklabels())
+    3
     """
     from matplotlib.figure import Figure
 

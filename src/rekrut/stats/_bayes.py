@@ -484,6 +484,11 @@ def dispersion_factor(
     Pearson's statistic :math:`\\sum_{arms} \\sum_i (x_i - \\bar x)^2 / \\bar x` over its
     :math:`n_c + n_t - 2` degrees of freedom, from sums and sums of squares per arm; 1 where
     there are fewer than three units or all counts are zero.
+
+    Examples
+    --------
+    >>> round(float(dispersion_factor(4, 20.0, 180.0, 4, 28.0, 300.0)), 2)
+    5.14
     """  # fmt: skip
     pearson = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in (n_c, n_t))))
     for n, s, ss in ((n_c, sum_c, sumsq_c), (n_t, sum_t, sumsq_t)):
