@@ -62,6 +62,71 @@ def test_gamma_hyperparameters_match_brute_force_maximisation() -> None:
     np.testing.assert_allclose([res.prior_a, res.prior_b], _brute_force_gamma(y, e), rtol=1e-4)
 
 
+def _constrained_beta(k: np.ndarray, n: np.ndarray) -> float:
+    """The best beta-binomial log-likelihood under the documented bounds, by plain SLSQP."""
+    cap = n.sum() - n.max() + 1.0
+
+    def nll(z: np.ndarray) -> float:
+        return -float(stats.betabinom.logpmf(k, n, *np.exp(z)).sum())
+
+    best = -np.inf
+    for start in ([0.0, 0.0], [np.log(cap / 4), np.log(cap / 4)]):
+        res = optimize.minimize(
+            nll, start, method="SLSQP", bounds=[(np.log(0.5), np.log(cap))] * 2,
+            constraints=[{"type": "ineq", "fun": lambda z: cap - np.exp(z).sum()}],
+            options={"ftol": 1e-14, "maxiter": 1000},
+        )  # fmt: skip
+        best = max(best, -res.fun)
+    return best
+
+
+PATTERNS = ["heterogeneous", "identical", "rare", "zeros_and_ones"]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_beta_fit_reaches_the_constrained_maximum(pattern: str) -> None:
+    # Interior optima, complete pooling (the prior-size limit binds) and extreme groups: the
+    # fitted prior is never worse than a plain constrained maximisation of the likelihood.
+    rng = np.random.default_rng(PATTERNS.index(pattern))
+    for _ in range(15):
+        groups = int(rng.integers(2, 50))
+        n = rng.integers(1, 300, groups)
+        if pattern == "heterogeneous":
+            p = rng.beta(*rng.uniform(0.3, 30.0, 2), groups)
+        elif pattern == "identical":
+            p = np.full(groups, rng.uniform(0.01, 0.99))
+        elif pattern == "rare":
+            p = np.full(groups, rng.uniform(0.001, 0.01))
+        else:
+            p = rng.choice([0.0, 1.0, rng.uniform()], groups)
+        k = rng.binomial(n, p)
+        res = pool_beta_binomial(k, n)
+        fitted = stats.betabinom.logpmf(k, n, res.prior_a, res.prior_b).sum()
+        assert res.prior_a + res.prior_b <= n.sum() - n.max() + 1.0 + 1e-6
+        assert fitted >= _constrained_beta(k, n) - 1e-7
+
+
+def test_flat_likelihood_ridges_are_followed_to_the_bound() -> None:
+    # Rare events in many groups and rates that barely differ: the likelihood keeps rising,
+    # ever more slowly, towards complete pooling. The fit must reach the bound rather than stop
+    # on the ridge.
+    k = np.array([1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 2, 0, 1, 3, 2, 1, 0, 1, 0, 0, 0, 1, 2])
+    n = np.array(
+        [131, 72, 110, 127, 68, 88, 273, 56, 240, 134, 123, 111, 65, 158, 267, 171, 185, 219,
+         138, 249, 256, 10, 136, 26, 50, 253, 63]
+    )  # fmt: skip
+    res = pool_beta_binomial(k, n)
+    np.testing.assert_allclose(res.prior_a + res.prior_b, n.sum() - n.max() + 1.0, rtol=1e-6)
+    fitted = stats.betabinom.logpmf(k, n, res.prior_a, res.prior_b).sum()
+    assert fitted >= _constrained_beta(k, n) - 1e-7
+    y = np.array([146, 76, 161, 68, 101, 4, 19, 17, 22, 129, 110, 75, 6])
+    e = np.array(
+        [34.47, 18.89, 36.11, 14.79, 22.21, 1.61, 3.78, 3.43, 4.58, 30.62, 21.37, 18.21, 0.69]
+    )
+    counts = pool_gamma_poisson(y, e)
+    np.testing.assert_allclose(counts.prior_b, e.sum() - e.max(), rtol=1e-6)
+
+
 def test_posterior_is_the_conjugate_update_of_the_fitted_prior() -> None:
     k, n = np.array([3, 40, 9, 0]), np.array([20, 120, 30, 5])
     res = pool_beta_binomial(k, n, credible_level=0.9)
