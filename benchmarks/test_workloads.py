@@ -48,19 +48,21 @@ def test_a_counts_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> No
 
 
 def test_a_counts_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """The same outputs per cell with scipy: Welch's test, and the intervals for the difference
+    and the ratio on the Welch degrees of freedom (scipy has no interval from summary
+    statistics, so the t quantile is taken per cell)."""
     from scipy import stats
 
     def loop() -> None:
         for i in range(LOOP_CELLS):
-            stats.ttest_ind_from_stats(
-                cells["mean"][1, i],
-                np.sqrt(cells["var"][1, i]),
-                cells["n"][1, i],
-                cells["mean"][0, i],
-                np.sqrt(cells["var"][0, i]),
-                cells["n"][0, i],
-                equal_var=False,
-            )
+            (n0, n1), (m0, m1), (v0, v1) = (cells[k][:, i] for k in ("n", "mean", "var"))
+            stats.ttest_ind_from_stats(m1, np.sqrt(v1), n1, m0, np.sqrt(v0), n0, equal_var=False)
+            s0, s1 = v0 / n0, v1 / n1
+            df = (s0 + s1) ** 2 / (s0**2 / (n0 - 1) + s1**2 / (n1 - 1))
+            crit = stats.t.ppf(0.975, df)
+            se, log_se = np.sqrt(s0 + s1), np.sqrt(s1 / m1**2 + s0 / m0**2)
+            (m1 - m0 - crit * se, m1 - m0 + crit * se)
+            np.exp(np.log(m1 / m0) + np.array([-crit, crit]) * log_se) - 1
 
     benchmark.pedantic(loop, rounds=3, iterations=1)
 
@@ -115,7 +117,9 @@ def test_b_bare_duckdb_group_by(benchmark: Any, big_parquet: Path) -> None:
     assert len(out) == 60
 
 
-def test_c_peer_comparison_30_categories(benchmark: Any) -> None:
+@pytest.fixture(scope="module")
+def kpis_30() -> Any:
+    """98 municipalities x 30 job categories (the simulator's profiles, five variants each)."""
     from rekrut.simulation import JOB_PROFILES
 
     categories = [f"{c}-{i}" for c in JOB_PROFILES for i in range(5)][:30]
@@ -123,13 +127,62 @@ def test_c_peer_comparison_30_categories(benchmark: Any) -> None:
         job_categories=tuple(c.split("-")[0] for c in categories), periods=("2025",)
     )
     kpis["job_category"] = np.repeat(categories, 98)
+    return kpis
+
+
+def test_c_peer_comparison_30_categories(benchmark: Any, kpis_30: Any) -> None:
     found = peers.find("751")
+    result = benchmark.pedantic(
+        peers.compare,
+        args=(kpis_30, "751"),
+        kwargs={"by": "job_category", "peers": found},
+        rounds=3,
+        iterations=1,
+    )
+    assert result.table["job_category"].nunique() == 30
 
-    def run() -> None:
-        for category in categories:
-            peers.compare(kpis, "751", job_category=category, peers=found)
 
-    benchmark.pedantic(run, rounds=3, iterations=1)
+def test_c_peer_comparison_scipy_loop(benchmark: Any, kpis_30: Any) -> None:
+    """Without rekrut: per category and KPI, fit the beta-binomial or negative-binomial
+    marginal likelihood with scipy and compute the shrunk rates and the peer median."""
+    from scipy import optimize, stats
+
+    found = set(peers.find("751").codes)
+    shares = {"fill_rate": ("filled", "postings"), "repost_rate": ("reposts", "postings")}
+    shares["retention_12m"] = ("retained", "hires")
+    rates = {"applications_per_posting": "applications", "cost_per_hire": "hires"}
+
+    def loop() -> None:
+        data = kpis_30.assign(
+            filled=kpis_30["postings"] - kpis_30["failed"],
+            retained=kpis_30["hires"] - kpis_30["early_leavers"],
+        )
+        for _, part in data.groupby("job_category"):
+            peer_rows = part["kommunekode"].isin(found).to_numpy()
+            for num, den in shares.values():
+                k, n = part[num].to_numpy(), part[den].to_numpy()
+                fit = optimize.minimize(
+                    lambda z, k=k, n=n: -stats.betabinom.logpmf(k, n, *np.exp(z)).sum(),
+                    [0.0, 1.0],
+                    method="Nelder-Mead",
+                )
+                a, b = np.exp(fit.x)
+                np.median(((a + k) / (a + b + n))[peer_rows])
+            for num in rates.values():
+                y, e = part[num].to_numpy(), part["postings"].to_numpy()
+                fit = optimize.minimize(
+                    lambda z, y=y, e=e: (
+                        -stats.nbinom.logpmf(
+                            y, np.exp(z[0]), np.exp(z[1]) / (np.exp(z[1]) + e)
+                        ).sum()
+                    ),
+                    [0.0, 0.0],
+                    method="Nelder-Mead",
+                )
+                a, b = np.exp(fit.x)
+                np.median(((a + y) / (b + e))[peer_rows])
+
+    benchmark.pedantic(loop, rounds=1, iterations=1)
 
 
 def test_d_power_by_simulation_10000(benchmark: Any, experiment: rk.Experiment) -> None:
@@ -154,6 +207,83 @@ def test_d_power_by_simulation_10000(benchmark: Any, experiment: rk.Experiment) 
         iterations=1,
     )
     assert int(result.table["replicates"].item()) == 10_000
+
+
+def test_d_power_by_simulation_scipy_loop(benchmark: Any) -> None:
+    """Without rekrut: draw each experiment's negative-binomial counts and run scipy's Welch
+    t-test, one experiment at a time (500 experiments; scaled to 10,000 in the README)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    mean, k = 8.0, 1.2
+
+    def loop() -> None:
+        rejected = 0
+        for _ in range(LOOP_CELLS):
+            arm = rng.integers(0, 2, 200)
+            mu = np.where(arm == 1, 1.3 * mean, mean)
+            y = rng.negative_binomial(k, k / (k + mu))
+            rejected += stats.ttest_ind(y[arm == 1], y[arm == 0], equal_var=False).pvalue < 0.05
+
+    benchmark.pedantic(loop, rounds=3, iterations=1)
+
+
+_PEAK_RSS = """
+import sys
+def peak():  # VmHWM: this process's peak resident memory (Linux), in MiB
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
+import rekrut as rk
+plan = rk.Experiment.model_validate_json(sys.argv[2])
+if sys.argv[3] == "rekrut":
+    import duckdb, pandas
+    before = peak()
+    rk.summarize(plan, sys.argv[1], by=["job_category"])
+else:
+    import pandas as pd
+    before = peak()
+    frame = pd.read_parquet(sys.argv[1])
+    print(frame.memory_usage(deep=True).sum() / 2**20, end=" ")
+print(before, peak())
+"""
+
+
+def test_b_peak_memory(benchmark: Any, experiment: rk.Experiment, big_parquet: Path) -> None:
+    """Peak resident memory of workload (b) in a fresh process, beside the data in pandas.
+
+    Recorded in the benchmark's extra_info (MiB); the timing itself is not the point.
+    """
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak memory is read from /proc (Linux)")
+
+    def run(how: str) -> list[float]:
+        out = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, str(big_parquet), experiment.model_dump_json(), how],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return [float(v) for v in out.stdout.split()]
+
+    before, peak = benchmark.pedantic(run, args=("rekrut",), rounds=1, iterations=1)
+    in_pandas, _, pandas_peak = run("pandas")
+    benchmark.extra_info.update(
+        {
+            "rss_after_import_mib": round(before),
+            "rss_peak_summarize_mib": round(peak),
+            "data_in_pandas_mib": round(in_pandas),
+            "rss_peak_pandas_read_mib": round(pandas_peak),
+        }
+    )
+    print(
+        f"\n(b) memory: after import {before:.0f} MiB, peak with summarize {peak:.0f} MiB; "
+        f"the table in pandas {in_pandas:.0f} MiB (peak {pandas_peak:.0f} MiB reading it)"
+    )
+    assert peak - before < in_pandas
 
 
 @pytest.mark.filterwarnings("ignore")

@@ -183,6 +183,17 @@ def test_peers_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "unknown municipality 999" in capsys.readouterr().err
 
 
+def test_peers_by_job_category(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["peers", "751", "--kpis", "example", "--period", "2025", "--by", "job_category"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "job_category" in out and "sosu_assistent" in out and "sygeplejerske" in out
+    assert main(["peers", "751", "--kpis", "example", "--by", "region"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no slice column 'region'" in err
+
+
 def test_report_with_peer_section(examples: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.md"
     assert (

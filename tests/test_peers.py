@@ -132,6 +132,30 @@ def test_comparison_shape_and_json() -> None:
     json.dumps(res.to_dict())
 
 
+def test_comparing_by_category_equals_one_category_at_a_time() -> None:
+    kpis = peers.example_kpis()
+    found = peers.find("751")
+    every = peers.compare(kpis, "751", period="2025", by="job_category", peers=found)
+    assert list(every.table.columns[:2]) == ["job_category", "metric"]
+    for category, part in every.table.groupby("job_category"):
+        one = peers.compare(kpis, "751", job_category=category, period="2025", peers=found)
+        pd.testing.assert_frame_equal(
+            part.drop(columns="job_category").reset_index(drop=True), one.table
+        )
+    both = peers.compare(kpis, "751", by=["job_category", "period"], peers=found)
+    assert both.table.groupby(["job_category", "period"]).ngroups == 6
+
+
+def test_by_slices_without_the_municipality_are_noted_and_unknown_columns_named() -> None:
+    kpis = peers.example_kpis()
+    kpis = kpis[~((kpis["kommunekode"] == "751") & (kpis["job_category"] == "paedagog"))]
+    res = peers.compare(kpis, "751", period="2025", by="job_category")
+    assert "paedagog" not in set(res.table["job_category"])
+    assert any(n.startswith("job_category=paedagog") for n in res.notes)
+    with pytest.raises(rk.InputError, match="region"):
+        peers.compare(kpis, "751", by="region")
+
+
 def test_small_cells_never_leave() -> None:
     kpis = peers.example_kpis()
     tiny = kpis["kommunekode"] == "825"  # Læsø, the smallest municipality

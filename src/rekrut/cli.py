@@ -230,6 +230,15 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+# Columns of a peer comparison that are not slice (``--by``) columns.
+_PEER_OUTPUT = frozenset(
+    ["metric", "kommunekode", "name", "value", "shrunk", "shrunk_ci_low", "shrunk_ci_high",
+     "postings", "applications", "hires", "lower_is_better", "role", "suppressed",
+     "peer_median", "percentile", "verdict", "better"]
+    + [f"funnel_{side}_{level}" for side in ("low", "high") for level in (95, 998)]
+)  # fmt: skip
+
+
 def _cmd_peers(args: argparse.Namespace) -> int:
     from rekrut import peers
     from rekrut.io import read_table
@@ -246,10 +255,13 @@ def _cmd_peers(args: argparse.Namespace) -> int:
             found.municipality,
             job_category=args.job_category,
             period=args.period,
+            by=[c.strip() for c in args.by.split(",")] if args.by else (),
             peers=found,
         )
         payload["comparison"] = comparison.to_dict()
+        by = [c for c in comparison.table.columns if c not in _PEER_OUTPUT]
         columns = [
+            *by,
             "metric",
             "kommunekode",
             "name",
@@ -390,6 +402,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     peers_.add_argument("--job-category", help="job category to compare")
     peers_.add_argument("--period", help="period to compare")
+    peers_.add_argument(
+        "--by", help="compare within each value of these KPI columns, e.g. job_category"
+    )
     peers_.add_argument("--format", choices=("text", "json"), default="text")
 
     report = add("report", _cmd_report, "Write a report (HTML or Markdown) a director can read.")

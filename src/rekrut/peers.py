@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -302,6 +302,7 @@ def compare(
     *,
     job_category: str | None = None,
     period: str | None = None,
+    by: str | Sequence[str] = (),
     peers: PeerSet | Sequence[str | int] | None = None,
     k: int = 10,
     metrics: Sequence[str] = tuple(_KPIS),
@@ -318,84 +319,65 @@ def compare(
     ``min_count`` hires or applicants are suppressed, and peer summaries use unsuppressed peers
     only.
 
+    ``job_category`` and ``period`` select one slice (rows outside it are left out; with
+    neither, all rows of a municipality are summed). ``by`` names columns of the KPI table
+    (e.g. ``"job_category"``) to compare within each of their values in one call: each slice
+    gets its own prior, limits and peer summaries, and the table gains the ``by`` columns.
+    Slices without the municipality are left out with a note.
+
     Examples
     --------
     >>> res = compare(synthetic_kpis(seed=1), "159", job_category="sosu_assistent", period="2025")
     >>> res.table.iloc[0][["kommunekode", "metric"]].tolist()
     ['159', 'applications_per_posting']
+    >>> every = compare(synthetic_kpis(seed=1), "159", period="2025", by="job_category")
+    >>> every.table.groupby("job_category").size().to_dict()
+    {'paedagog': 55, 'sosu_assistent': 55, 'sygeplejerske': 55}
     """
-    from rekrut.stats._pooling import pool_beta_binomial, pool_gamma_poisson
-
-    data = validate_kpis(kpis)
+    unknown = [m for m in metrics if m not in _KPIS]
+    if unknown:
+        raise InputError(f"unknown KPI {unknown[0]!r}; known: {', '.join(_KPIS)}", column="metrics")
+    keys = [by] if isinstance(by, str) else list(by)
+    for key in keys:
+        if key not in kpis.columns or key in ("kommunekode", *KPI_COLUMNS):
+            raise InputError(f"the KPI table has no slice column {key!r} to compare by", column=key)
+    reference = municipalities()
+    data = validate_kpis(kpis, reference=reference)
     code = _code(municipality)
     if job_category is not None:
         data = data[data["job_category"] == job_category]
     if period is not None:
         data = data[data["period"].astype(str) == str(period)]
-    data = data.groupby("kommunekode", as_index=False)[list(KPI_COLUMNS)].sum()
-    if code not in set(data["kommunekode"]):
+    data = data.groupby([*keys, "kommunekode"], as_index=False, sort=False)[list(KPI_COLUMNS)].sum()
+    data = data.assign(
+        filled=data["postings"] - data["failed"], retained=data["hires"] - data["early_leavers"]
+    )
+    slices: Iterable[tuple[Any, pd.DataFrame]] = (
+        data.groupby(keys, sort=True) if keys else [((), data)]
+    )
+    parts: list[dict[str, np.ndarray]] = []
+    notes: list[str] = []
+    for key, part in slices:
+        label = dict(zip(keys, key, strict=True))
+        if code not in set(part["kommunekode"]):
+            if keys:
+                where = ", ".join(f"{c}={v}" for c, v in label.items())
+                notes.append(f"{where}: no rows for municipality {code}; left out")
+            continue
+        found = _slice_table(part, metrics, credible_level)
+        if found:
+            rows = len(found["metric"])
+            parts.append({**{c: np.full(rows, v, dtype=object) for c, v in label.items()}, **found})
+    if not parts:
         raise InputError(
             f"the KPI table has no rows for municipality {code} in this slice", column="kommunekode"
         )
     peer_set = peers if isinstance(peers, PeerSet) else find(code, k=k, peers=peers)
-    data = data.assign(
-        filled=data["postings"] - data["failed"], retained=data["hires"] - data["early_leavers"]
-    )
-    names = municipalities().set_index("kommunekode")["name"]
-    z95, z998 = stats.norm.isf(0.025), stats.norm.isf(0.001)
-    rows = []
-    for metric in metrics:
-        if metric not in _KPIS:
-            raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metrics")
-        num, den, kind, lower = _KPIS[metric]
-        used = data[data[den] > 0]
-        if kind == "proportion":
-            fit = pool_beta_binomial(
-                used[num].to_numpy(), used[den].to_numpy(), credible_level=credible_level
-            )
-            a, b = float(fit.prior_a), float(fit.prior_b)
-            level, tau2 = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
-            within = level * (1 - level) / used[den].to_numpy()
-            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
-        else:
-            counts = used["hires" if kind == "cost" else num].to_numpy()
-            fit = pool_gamma_poisson(
-                counts, used["postings"].to_numpy(), credible_level=credible_level
-            )
-            a, b = float(fit.prior_a), float(fit.prior_b)
-            level, tau2 = a / b, a / b**2
-            within = level / used["postings"].to_numpy()
-            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
-            if kind == "cost":
-                per_posting = used["cost_dkk"].to_numpy() / used["postings"].to_numpy()
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    value, shrunk = per_posting / fit.raw, per_posting / fit.mean
-                    low, high = per_posting / fit.ci_high, per_posting / fit.ci_low
-                within = np.full(len(used), np.nan)
-        spread95, spread998 = z95 * np.sqrt(within + tau2), z998 * np.sqrt(within + tau2)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "metric": metric,
-                    "kommunekode": used["kommunekode"].to_numpy(),
-                    "postings": used["postings"].to_numpy(),
-                    "applications": used["applications"].to_numpy(),
-                    "hires": used["hires"].to_numpy(),
-                    "value": value,
-                    "shrunk": shrunk,
-                    "shrunk_ci_low": low,
-                    "shrunk_ci_high": high,
-                    "funnel_low_95": level - spread95,
-                    "funnel_high_95": level + spread95,
-                    "funnel_low_998": level - spread998,
-                    "funnel_high_998": level + spread998,
-                    "lower_is_better": lower,
-                }
-            )
-        )
-    table = pd.concat(rows, ignore_index=True)
-    table = table[table["kommunekode"].isin([code, *peer_set.codes])].copy()
-    table.insert(2, "name", table["kommunekode"].map(names))
+    merged = {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
+    keep = np.isin(merged["kommunekode"].astype(str), [code, *peer_set.codes])
+    table = pd.DataFrame({c: values[keep] for c, values in merged.items()})
+    names = reference.set_index("kommunekode")["name"]
+    table.insert(len(keys) + 2, "name", table["kommunekode"].map(names))
     table["role"] = np.where(table["kommunekode"] == code, "municipality", "peer")
     derived = [
         "postings",
@@ -411,32 +393,92 @@ def compare(
         count_columns=["hires", "applications"],
         blank_columns=derived,
         min_count=min_count,
-        label_columns=["kommunekode", "metric"],
+        label_columns=[*keys, "kommunekode", "metric"],
     )
-    out = _verdicts(safe.table)
-    out = out.sort_values(
-        ["metric", "role"],
-        key=lambda s: (
-            s.map({"municipality": 0, "peer": 1})
-            if s.name == "role"
-            else s.map({m: i for i, m in enumerate(metrics)})
-        ),
-        kind="stable",
+    out = _verdicts(safe.table, [*keys, "metric"])
+    order = {m: i for i, m in enumerate(metrics)}
+    out = out.assign(
+        _metric=out["metric"].map(order), _role=out["role"].map({"municipality": 0, "peer": 1})
     )
-    return PeerComparison(code, out.reset_index(drop=True), safe.notes, peer_set)
+    out = out.sort_values([*keys, "_metric", "_role"], kind="stable")
+    out = out.drop(columns=["_metric", "_role"]).reset_index(drop=True)
+    return PeerComparison(code, out, (*notes, *safe.notes), peer_set)
 
 
-def _verdicts(table: pd.DataFrame) -> pd.DataFrame:
+def _slice_table(
+    data: pd.DataFrame, metrics: Sequence[str], credible_level: float
+) -> dict[str, np.ndarray]:
+    """Raw and shrunk KPIs with funnel limits for every municipality of one slice (columns)."""
+    from rekrut.stats._pooling import pool_beta_binomial, pool_gamma_poisson
+
+    z95, z998 = stats.norm.isf(0.025), stats.norm.isf(0.001)
+    col = {c: data[c].to_numpy() for c in (*KPI_COLUMNS, "filled", "retained", "kommunekode")}
+    columns: dict[str, list[np.ndarray]] = {}
+    for metric in metrics:
+        num, den, kind, lower = _KPIS[metric]
+        used = col[den] > 0
+        if not used.any():
+            continue
+        postings = col["postings"][used]
+        if kind == "proportion":
+            trials = col[den][used]
+            fit = pool_beta_binomial(col[num][used], trials, credible_level=credible_level)
+            a, b = float(fit.prior_a), float(fit.prior_b)
+            level, tau2 = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
+            within = level * (1 - level) / trials
+            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
+        else:
+            counts = col["hires" if kind == "cost" else num][used]
+            fit = pool_gamma_poisson(counts, postings, credible_level=credible_level)
+            a, b = float(fit.prior_a), float(fit.prior_b)
+            level, tau2 = a / b, a / b**2
+            within = level / postings
+            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
+            if kind == "cost":
+                per_posting = col["cost_dkk"][used] / postings
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    value, shrunk = per_posting / fit.raw, per_posting / fit.mean
+                    low, high = per_posting / fit.ci_high, per_posting / fit.ci_low
+                within = np.full(postings.size, np.nan)
+        spread95, spread998 = z95 * np.sqrt(within + tau2), z998 * np.sqrt(within + tau2)
+        found = {
+            "metric": np.full(postings.size, metric, dtype=object),
+            "kommunekode": col["kommunekode"][used],
+            "postings": postings,
+            "applications": col["applications"][used],
+            "hires": col["hires"][used],
+            "value": value,
+            "shrunk": shrunk,
+            "shrunk_ci_low": low,
+            "shrunk_ci_high": high,
+            "funnel_low_95": level - spread95,
+            "funnel_high_95": level + spread95,
+            "funnel_low_998": level - spread998,
+            "funnel_high_998": level + spread998,
+            "lower_is_better": np.full(postings.size, lower),
+        }
+        for name, values in found.items():
+            columns.setdefault(name, []).append(np.asarray(values))
+    return {name: np.concatenate(parts) for name, parts in columns.items()}
+
+
+def _verdicts(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = table.copy()
     shown = out[(out["role"] == "peer") & ~out["suppressed"].astype(bool)]
-    out["peer_median"] = out["metric"].map(shown.groupby("metric")["value"].median())
+    group_of = out.groupby(keys, sort=False).ngroup().to_numpy()
+    shown_group = group_of[np.flatnonzero(out.index.isin(shown.index))]
+    values = shown["value"].to_numpy(dtype=float)
+    median = np.full(len(out), np.nan)
     percentile = np.full(len(out), np.nan)
-    for metric, positions in out.groupby("metric", sort=False).indices.items():
-        values = np.sort(shown.loc[shown["metric"] == metric, "value"].to_numpy(dtype=float))
-        mine = out["value"].to_numpy(dtype=float)[positions]
-        if values.size:
-            share = np.searchsorted(values, mine, side="left") / values.size
-            percentile[positions] = np.where(np.isnan(mine), np.nan, share)
+    mine = out["value"].to_numpy(dtype=float)
+    for g, positions in enumerate(_positions(group_of)):
+        peer_values = np.sort(values[shown_group == g])
+        peer_values = peer_values[~np.isnan(peer_values)]
+        if peer_values.size:
+            median[positions] = np.median(peer_values)
+            share = np.searchsorted(peer_values, mine[positions], side="left") / peer_values.size
+            percentile[positions] = np.where(np.isnan(mine[positions]), np.nan, share)
+    out["peer_median"] = median
     out["percentile"] = percentile
     value = out["value"].astype(float)
     above = value > out["funnel_high_95"]
@@ -448,6 +490,13 @@ def _verdicts(table: pd.DataFrame) -> pd.DataFrame:
     better = pd.Series(np.where(out["lower_is_better"], below, above), index=out.index)
     out["better"] = better.astype(object).where(value.notna() & (above | below), None)
     return out
+
+
+def _positions(groups: np.ndarray) -> list[np.ndarray]:
+    """Row positions of each group number 0, 1, ... (as numbered by ``ngroup``)."""
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.diff(groups[order])) + 1
+    return np.split(order, bounds) if groups.size else []
 
 
 def example_kpis() -> pd.DataFrame:
