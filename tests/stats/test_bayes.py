@@ -17,6 +17,7 @@ from rekrut.stats._bayes import (
     dispersion_factor,
     prior_from_history,
     prob_best_beta,
+    prob_best_gamma,
     rope_decision,
 )
 
@@ -177,12 +178,33 @@ def test_intervals_contain_estimates_and_results_are_json_safe() -> None:
     json.dumps(res.to_dict())
 
 
-def test_prob_best_with_two_arms_matches_the_exact_prob_better() -> None:
+def test_prob_best_with_two_arms_is_the_exact_prob_better() -> None:
     exact = compare_beta_binomial(30, 100, 38, 100, n_draws=100)
-    mc = prob_best_beta([[30, 38]], [[100, 100]], n_draws=200_000, rng=3)
-    assert mc.prob_best.shape == (1, 2)
-    assert abs(mc.prob_best[0, 1] - exact.prob_better) < 4 * mc.mc_error[0, 1]
-    np.testing.assert_allclose(mc.prob_best.sum(axis=-1), 1.0)
+    two = prob_best_beta([[30, 38]], [[100, 100]])
+    assert two.prob_best.shape == (1, 2)
+    np.testing.assert_allclose(two.prob_best[0], [1 - exact.prob_better, exact.prob_better])
+    assert np.all(two.mc_error == 0)
+    # independently: plain numpy draws from the two posteriors
+    rng = np.random.default_rng(3)
+    draws = rng.beta([31, 39], [71, 63], size=(400_000, 2))
+    assert abs((draws[:, 1] > draws[:, 0]).mean() - two.prob_best[0, 1]) < 0.003
+    # the Monte Carlo path for k arms agrees when a third arm has no chance
+    three = prob_best_beta([[30, 38, 0]], [[100, 100, 1000]], n_draws=200_000, rng=4)
+    assert abs(three.prob_best[0, 1] - two.prob_best[0, 1]) < 4 * three.mc_error[0, 1]
+    lower = prob_best_beta([[30, 38]], [[100, 100]], direction="lower")
+    np.testing.assert_allclose(lower.prob_best, two.prob_best[:, ::-1])
+
+
+def test_prob_best_gamma_with_two_arms_is_exact() -> None:
+    shape, rate = np.array([[20.0, 26.0]]), np.array([[10.0, 11.0]])
+    two = prob_best_gamma(shape, rate)
+    rng = np.random.default_rng(5)
+    draws = rng.gamma(shape[0], 1 / rate[0], size=(400_000, 2))
+    assert abs((draws[:, 1] > draws[:, 0]).mean() - two.prob_best[0, 1]) < 0.003
+    three = prob_best_gamma([[20.0, 26.0, 1.0]], [[10.0, 11.0, 100.0]], n_draws=200_000, rng=6)
+    assert abs(three.prob_best[0, 1] - two.prob_best[0, 1]) < 4 * three.mc_error[0, 1]
+    by_rows = prob_best_gamma(shape.T, rate.T, axis=0)
+    np.testing.assert_allclose(by_rows.prob_best[:, 0], two.prob_best[0])
 
 
 def test_prob_best_axis_and_direction() -> None:

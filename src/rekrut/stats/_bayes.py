@@ -701,8 +701,9 @@ def prob_best_beta(
     Notes
     -----
     Monte Carlo over independent posteriors :math:`\\mathrm{Beta}(\\alpha_0 + k_j,
-    \\beta_0 + n_j - k_j)`: the share of joint draws in which arm :math:`j` is the best. With
-    two arms this estimates the exact ``prob_better`` of :func:`compare_beta_binomial` [1]_.
+    \\beta_0 + n_j - k_j)`: the share of joint draws in which arm :math:`j` is the best [1]_.
+    With two arms it is computed exactly instead (the ``prob_better`` of
+    :func:`compare_beta_binomial`) and ``mc_error`` is 0.
 
     References
     ----------
@@ -727,6 +728,9 @@ def prob_best_beta(
     k, n = np.moveaxis(k, axis, -1), np.moveaxis(n, axis, -1)
     cells, arms = k.shape[:-1], k.shape[-1]
     a, b = (a0 + k).reshape(-1, arms), (b0 + n - k).reshape(-1, arms)
+    if arms == 2:
+        second = _beta_greater(a[:, 1], b[:, 1], a[:, 0], b[:, 0])
+        return _two_arms(second, cells, direction, f"Beta({float(a0)}, {float(b0)}) prior")
     generator = _rng(rng)
     wins = np.zeros(a.shape)
     step = max(1, _CHUNK // (n_draws * arms))
@@ -741,6 +745,15 @@ def prob_best_beta(
         mc_error=np.sqrt(prob * (1.0 - prob) / n_draws),
         method=f"Monte Carlo, {n_draws} draws, Beta({float(a0)}, {float(b0)}) prior",
     )
+
+
+def _two_arms(
+    second_greater: FloatArray, cells: tuple[int, ...], direction: Direction, prior: str
+) -> ProbBest:
+    """Exact P(best) of two arms from P(arm 1 > arm 0); ties have probability 0."""
+    second = second_greater if direction == "higher" else 1.0 - second_greater
+    prob = np.stack([1.0 - second, second], axis=-1).reshape(*cells, 2)
+    return ProbBest(prob_best=prob, mc_error=np.zeros(prob.shape), method=f"exact, {prior}")
 
 
 def clustered_effective_counts(
@@ -829,7 +842,9 @@ def prob_best_gamma(
     Notes
     -----
     Used for rates (events per unit) and, with ``rate`` multiplied by the known cost per unit,
-    for outcomes per krone, whose largest value is the lowest cost per outcome.
+    for outcomes per krone, whose largest value is the lowest cost per outcome. Monte Carlo
+    with three or more arms; with two, exact through the beta distribution of
+    :math:`r_1 X_1 / (r_1 X_1 + r_0 X_0)` and ``mc_error`` is 0.
 
     Examples
     --------
@@ -846,6 +861,10 @@ def prob_best_gamma(
     a, r = np.moveaxis(a, axis, -1), np.moveaxis(r, axis, -1)
     cells, arms = a.shape[:-1], a.shape[-1]
     a2, r2 = a.reshape(-1, arms), r.reshape(-1, arms)
+    if arms == 2:
+        second = _gamma_greater(a2[:, 1], r2[:, 1], a2[:, 0], r2[:, 0])
+        two = _two_arms(second, cells, direction, "Gamma posteriors")
+        return ProbBest(np.moveaxis(two.prob_best, -1, axis), two.mc_error, two.method)
     generator = _rng(rng)
     wins = np.zeros(a2.shape)
     step = max(1, _CHUNK // (n_draws * arms))
