@@ -461,25 +461,24 @@ def _zero_denominator_notes(
 
 def _unit_rows(
     postings: PostingData, summary: Summary, columns: Sequence[str]
-) -> Callable[[dict[str, Any], str], pd.DataFrame]:
+) -> Callable[[dict[str, Any], str], dict[str, FloatArray]]:
     """Collect the needed columns once; return a lookup of the rows of one group and arm."""
     frame = postings.collect([*summary.by, *columns])
-    parts = dict(iter(frame.groupby([*summary.by, "arm"], sort=False)))
+    values = {c: frame[c].to_numpy(dtype=np.float64) for c in columns if c in frame.columns}
+    positions = frame.groupby([*summary.by, "arm"], sort=False).indices
+    nothing = np.zeros(0, dtype=np.intp)
 
-    def rows(group: dict[str, Any], arm: str) -> pd.DataFrame:
+    def rows(group: dict[str, Any], arm: str) -> dict[str, FloatArray]:
         key = (*(group[c] for c in summary.by), arm)
-        return parts.get(key, frame.iloc[:0])
+        where = positions.get(key, nothing)
+        return {c: v[where] for c, v in values.items()}
 
     return rows
 
 
-def _unit_arrays(rows: pd.DataFrame, metric: Metric) -> tuple[FloatArray, FloatArray]:
-    x = rows[metric.numerator].to_numpy(dtype=np.float64)
-    y = (
-        np.ones(len(rows))
-        if metric.per_posting
-        else rows[metric.denominator].to_numpy(dtype=np.float64)
-    )
+def _unit_arrays(rows: dict[str, FloatArray], metric: Metric) -> tuple[FloatArray, FloatArray]:
+    x = rows[metric.numerator]
+    y = np.ones(len(x)) if metric.per_posting else rows[metric.denominator]
     known = ~(np.isnan(x) | np.isnan(y))
     return x[known], y[known]
 
@@ -556,13 +555,9 @@ def _duration_block(
 
     def times(group: dict[str, Any], arm: str) -> tuple[FloatArray, FloatArray]:
         part = rows(group, arm)
-        event = part["hires"].to_numpy(dtype=np.float64) > 0
-        follow = (
-            part["days_open"].to_numpy(dtype=np.float64)
-            if "days_open" in part.columns
-            else np.full(len(part), np.nan)
-        )
-        time = np.where(event, part[metric.numerator].to_numpy(dtype=np.float64), follow)
+        event = part["hires"] > 0
+        follow = part["days_open"] if "days_open" in part else np.full(event.size, np.nan)
+        time = np.where(event, part[metric.numerator], follow)
         known = ~np.isnan(time)
         return time[known], event[known].astype(np.float64)
 

@@ -188,7 +188,10 @@ def compare_time_to_event(
 
 
 def _weights(n: int, n_resamples: int, gen: np.random.Generator) -> FloatArray:
-    return gen.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(np.float64)
+    """How often each unit is drawn in each resample (rows): n draws with replacement."""
+    drawn = gen.integers(0, n, size=(n_resamples, n)) + n * np.arange(n_resamples)[:, None]
+    counts = np.bincount(drawn.ravel(), minlength=n_resamples * n)
+    return counts.reshape(n_resamples, n).astype(np.float64)
 
 
 def _percentile(draws: FloatArray, tails: tuple[float, float]) -> tuple[FloatArray, FloatArray]:
