@@ -88,6 +88,82 @@ def test_a_analyze_grouped(benchmark: Any, experiment: rk.Experiment) -> None:
     assert len(result.table) == 4 * 20_000
 
 
+EVERY_METRIC_CELLS = 2_000  # every catalogue metric end to end; scaled to 20,000 in the README
+
+
+@pytest.fixture(scope="module")
+def every_metric() -> tuple[rk.Experiment, Any]:
+    from rekrut.metrics import METRICS
+
+    plan = rk.Experiment.model_validate(
+        {
+            "id": "every-metric",
+            "control": "A",
+            "metrics": list(METRICS),
+            "arms": [{"id": "A", "channel": "jobindex"}, {"id": "B", "channel": "facebook"}],
+            "channels": [
+                {"id": "jobindex", "kind": "job_board", "cost": {"per_posting_dkk": 4500}},
+                {"id": "facebook", "kind": "social", "cost": {"per_click_dkk": 6}},
+            ],
+        }
+    )
+    data = rk.simulate(plan, postings=20, replicates=EVERY_METRIC_CELLS, rng=2)
+    return plan, data.rename(columns={"replicate": "cell"})
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("method", ["frequentist", "bayesian"])
+def test_a_every_metric_analyze(
+    benchmark: Any, every_metric: tuple[rk.Experiment, Any], method: str
+) -> None:
+    """All 13 catalogue metrics for 2,000 cells through rk.analyze(by=["cell"])."""
+    plan, data = every_metric
+    result = benchmark.pedantic(
+        rk.analyze,
+        args=(plan, data),
+        kwargs={"by": ["cell"], "method": method},
+        rounds=1,
+        iterations=1,
+    )
+    assert result.table["cell"].nunique() == EVERY_METRIC_CELLS
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_time_to_hire_statsmodels_loop(
+    benchmark: Any, every_metric: tuple[rk.Experiment, Any]
+) -> None:
+    """Without rekrut, per cell: statsmodels' Kaplan-Meier medians and log-rank test, and a
+    percentile bootstrap (1,000 resamples) of the difference in medians, as rekrut reports
+    (10 cells; scaled in the README)."""
+    from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+
+    _, data = every_metric
+    hired = data["hires"].to_numpy() > 0
+    frame = data.assign(
+        time=np.where(hired, data["days_to_hire"], data["days_open"]), event=hired.astype(float)
+    )
+    cells = [part for _, part in frame.groupby("cell")][:10]
+    rng = np.random.default_rng(1)
+
+    def median(time: np.ndarray, event: np.ndarray) -> float:
+        return float(SurvfuncRight(time, event).quantile(0.5)) if event.any() else np.nan
+
+    def loop() -> None:
+        for part in cells:
+            (tc, ec), (tt, et) = (
+                (arm["time"].to_numpy(), arm["event"].to_numpy())
+                for arm in (part[part["arm"] == "A"], part[part["arm"] == "B"])
+            )
+            survdiff(part["time"].to_numpy(), part["event"].to_numpy(), part["arm"].to_numpy())
+            diffs = np.empty(1000)
+            for b in range(1000):
+                i, j = rng.integers(0, tc.size, tc.size), rng.integers(0, tt.size, tt.size)
+                diffs[b] = median(tt[j], et[j]) - median(tc[i], ec[i])
+            np.nanquantile(diffs, [0.025, 0.975])
+
+    benchmark.pedantic(loop, rounds=1, iterations=1)
+
+
 def test_b_parquet_end_to_end(benchmark: Any, experiment: rk.Experiment, big_parquet: Path) -> None:
     plan = experiment.model_copy(
         update={
