@@ -49,6 +49,15 @@ def test_dict_and_file_take_the_same_shape(tmp_path: Path) -> None:
     assert from_file.model_dump() == from_dict.model_dump()
 
 
+def test_randomisation_unit_is_accepted_under_its_long_name(tmp_path: Path) -> None:
+    exp = rk.load_experiment(write(tmp_path, 'randomisation_unit = "impression"\n' + MINIMAL))
+    assert exp.unit == "impression"
+    again = rk.Experiment.model_validate_json(exp.model_dump_json())
+    assert again.unit == "impression"
+    with pytest.raises(rk.ExperimentError, match="unit"):
+        rk.load_experiment(write(tmp_path, 'unit = "visitor"\n' + MINIMAL))
+
+
 def test_models_are_immutable(tmp_path: Path) -> None:
     exp = rk.load_experiment(write(tmp_path, MINIMAL))
     with pytest.raises(ValueError, match="frozen"):

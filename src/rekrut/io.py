@@ -60,6 +60,16 @@ def _sniff_separator(path: Path) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def _new_file_mode(path: Path) -> int:
+    """The mode a new file gets (0666 less the umask), or the existing file's mode."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically and return the path."""
     path = Path(path)
@@ -68,6 +78,8 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp creates the file private (0600); give it the permissions of a plain new file
+        os.chmod(tmp, _new_file_mode(path))
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

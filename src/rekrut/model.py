@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from rekrut.errors import ExperimentError
 from rekrut.metrics import METRICS
@@ -180,7 +188,9 @@ class Experiment(_Frozen):
     title: str = ""
     municipality: str | None = None
     job_category: str | None = None
-    unit: Unit = "posting"
+    unit: Unit = Field(
+        "posting", validation_alias=AliasChoices("unit", "randomisation_unit", "randomization_unit")
+    )
     control: str
     metrics: tuple[str, ...] = ("applications_per_posting",)
     primary_metric: str = ""

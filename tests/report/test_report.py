@@ -119,6 +119,26 @@ def test_failed_render_leaves_no_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport.html"]
 
 
+def test_written_files_get_ordinary_permissions(
+    demo_result: rk.AnalysisResult, tmp_path: Path
+) -> None:
+    # The atomic write goes through a private temporary file; the report itself must be as
+    # readable as any new file (0666 less the umask), and an existing file keeps its mode.
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        fresh = write_report(demo_result, tmp_path / "rapport.html")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "rapport.md"
+        kept.write_text("old", encoding="utf-8")
+        kept.chmod(0o640)
+        write_report(demo_result, kept)
+        assert kept.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)
+
+
 def test_cli_report_and_bad_suffix(
     examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
