@@ -106,6 +106,38 @@ def test_beta_fit_reaches_the_constrained_maximum(pattern: str) -> None:
         assert fitted >= _constrained_beta(k, n) - 1e-7
 
 
+def _constrained_gamma(y: np.ndarray, e: np.ndarray) -> float:
+    """The best negative-binomial log-likelihood with a >= 1/2 and b <= the other exposure."""
+    cap = e.sum() - e.max()
+
+    def nll(z: np.ndarray) -> float:
+        a, b = np.exp(z)
+        return -float(stats.nbinom.logpmf(y, a, b / (b + e)).sum())
+
+    best = -np.inf
+    for start in ([0.0, 0.0], [np.log(10.0), np.log(cap / 2)]):
+        res = optimize.minimize(
+            nll, start, method="L-BFGS-B", bounds=[(np.log(0.5), 20.0), (-20.0, np.log(cap))],
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000},
+        )  # fmt: skip
+        best = max(best, -res.fun)
+    return best
+
+
+@pytest.mark.parametrize("pattern", ["heterogeneous", "identical"])
+def test_gamma_fit_reaches_the_constrained_maximum(pattern: str) -> None:
+    rng = np.random.default_rng(10 + ["heterogeneous", "identical"].index(pattern))
+    for _ in range(15):
+        groups = int(rng.integers(3, 50))
+        e = rng.uniform(0.5, 40.0, groups)
+        rate = rng.gamma(rng.uniform(0.5, 30.0), 1.0, groups) if pattern == "heterogeneous" else 3.0
+        y = rng.poisson(rate * e)
+        res = pool_gamma_poisson(y, e)
+        fitted = stats.nbinom.logpmf(y, res.prior_a, res.prior_b / (res.prior_b + e)).sum()
+        assert res.prior_b <= e.sum() - e.max() + 1e-6
+        assert fitted >= _constrained_gamma(y, e) - 1e-7
+
+
 def test_flat_likelihood_ridges_are_followed_to_the_bound() -> None:
     # Rare events in many groups and rates that barely differ: the likelihood keeps rising,
     # ever more slowly, towards complete pooling. The fit must reach the bound rather than stop

@@ -25,6 +25,7 @@ __all__ = ["PooledEstimate", "pool_beta_binomial", "pool_gamma_poisson"]
 _MIN_SHAPE = 0.5
 
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+Hessian = Callable[[FloatArray], FloatArray]
 Constraint = dict[str, Any]
 
 
@@ -85,24 +86,89 @@ def _fit(
     bounds: list[tuple[float | None, float | None]],
     constraints: list[Constraint],
     on_boundary: Callable[[], FloatArray | None] | None = None,
+    hessian: Hessian | None = None,
 ) -> FloatArray:
     """Minimise over (log a, log b); return the best feasible optimum found.
 
-    The box-bounded problem is solved first from the first start (L-BFGS-B, fast); a
-    stationary point that also meets the other constraints is the answer. Otherwise the optimum
-    lies on a constraint: ``on_boundary`` may return a point there that meets the
-    Karush-Kuhn-Tucker conditions, and SLSQP with all constraints from every start decides the
-    rest. (Against SLSQP from every start alone, on 1,200 random problems including complete
-    pooling and all-zero groups, the log-likelihood reached was never lower by more than 1e-9.)
+    In order, the first answer that passes its check is returned:
+
+    1. damped Newton steps from the first start (with the ``hessian``): an interior optimum,
+       the usual case, in a few steps, accepted when the gradient vanishes;
+    2. ``on_boundary``: under complete pooling the optimum lies on the prior-size limit, a
+       one-dimensional problem, accepted when the point meets the Karush-Kuhn-Tucker conditions;
+    3. L-BFGS-B on the box bounds from the first start, accepted when stationary and inside the
+       other constraints;
+    4. SLSQP with every constraint from every start.
+
+    Against SLSQP from every start alone, on 1,200 random problems including complete pooling
+    and all-zero groups, the log-likelihood reached was never lower by more than 1e-7.
     """
+    if hessian is not None:
+        found = _newton(objective, hessian, starts[0], bounds, constraints)
+        if found is not None:
+            return found
+    if on_boundary is not None and (point := on_boundary()) is not None:
+        return point
     best = _best(objective, starts[:1], bounds, [], "L-BFGS-B")
     if _stationary(objective, best, bounds) and all(
         np.all(c["fun"](best) >= -1e-9) for c in constraints
     ):
         return best
-    if on_boundary is not None and (point := on_boundary()) is not None:
-        return point
     return _best(objective, starts, bounds, constraints, "SLSQP")
+
+
+def _newton(
+    objective: Objective,
+    hessian: Hessian,
+    start: FloatArray,
+    bounds: list[tuple[float | None, float | None]],
+    constraints: list[Constraint],
+    max_steps: int = 30,
+) -> FloatArray | None:
+    """Damped Newton iterations for an interior optimum; None when they do not reach one.
+
+    Each step solves with the Hessian (shifted to be positive definite where it is not) and is
+    halved, at most five times, until it lowers the objective and stays inside the bounds and
+    constraints. The point
+    is returned only when the gradient vanishes to 1e-9 relative to the objective, so anything
+    else (an optimum on a bound, a step that cannot make progress) is left to the other solvers.
+    """
+    lows = np.array([-np.inf if lo is None else lo for lo, _ in bounds])
+    highs = np.array([np.inf if hi is None else hi for _, hi in bounds])
+
+    def feasible(z: FloatArray) -> bool:
+        return bool(
+            np.all(z > lows)
+            and np.all(z < highs)
+            and all(np.all(c["fun"](z) > 0) for c in constraints)
+        )
+
+    z = np.asarray(start, dtype=np.float64)
+    if not feasible(z):
+        return None
+    value, grad = objective(z)
+    for _ in range(max_steps):
+        if np.all(np.abs(grad) <= 1e-9 * (1.0 + abs(value))):
+            return z
+        h = hessian(z)
+        smallest = float(np.linalg.eigvalsh(h)[0])
+        if not np.isfinite(smallest):
+            return None
+        if smallest <= 1e-12 * (1.0 + float(np.abs(h).max())):
+            h = h + (abs(smallest) + 1e-6 * (1.0 + float(np.abs(h).max()))) * np.eye(2)
+        step = -np.linalg.solve(h, grad)
+        # a step that must be cut to a few percent is heading for a bound: not interior
+        for _ in range(6):
+            trial = z + step
+            if feasible(trial):
+                trial_value, trial_grad = objective(trial)
+                if np.isfinite(trial_value) and trial_value <= value + 1e-4 * float(grad @ step):
+                    break
+            step = step / 2.0
+        else:
+            return None
+        z, value, grad = trial, trial_value, trial_grad
+    return None
 
 
 def _stationary(
@@ -157,6 +223,28 @@ def _beta_binomial_objective(k: FloatArray, n: FloatArray) -> Objective:
         return -float(ll.sum()), -np.array([grad_a, grad_b])
 
     return negloglik
+
+
+def _trigamma(x: FloatArray) -> FloatArray:
+    return np.asarray(special.zeta(2.0, x), dtype=np.float64)
+
+
+def _beta_binomial_hessian(k: FloatArray, n: FloatArray) -> Hessian:
+    """Hessian of the negative log marginal likelihood in (log α, log β)."""
+
+    def hessian(z: FloatArray) -> FloatArray:
+        a, b = np.exp(z)
+        common = special.digamma(a + b) - special.digamma(a + b + n)
+        grad_a = (special.digamma(a + k) - special.digamma(a) + common).sum()
+        grad_b = (special.digamma(b + n - k) - special.digamma(b) + common).sum()
+        cross = (_trigamma(a + b) - _trigamma(a + b + n)).sum()
+        aa = (_trigamma(a + k) - _trigamma(a)).sum() + cross
+        bb = (_trigamma(b + n - k) - _trigamma(b)).sum() + cross
+        return -np.array(
+            [[aa * a * a + grad_a * a, cross * a * b], [cross * a * b, bb * b * b + grad_b * b]]
+        )
+
+    return hessian
 
 
 def _beta_start(mean: float, size: float, cap: float) -> FloatArray:
@@ -273,7 +361,7 @@ def pool_beta_binomial(
         slope = objective(z)[1] / np.exp(z)  # d(-log L)/dα, d(-log L)/dβ
         return z if slope.sum() <= 0 else None
 
-    z = _fit(objective, starts, bounds, [size_limit], on_size_limit)
+    z = _fit(objective, starts, bounds, [size_limit], on_size_limit, _beta_binomial_hessian(k, n))
     a, b = np.exp(z)
     post_a, post_b = a + k, b + n - k
     tail = (1.0 - credible_level) / 2
@@ -301,6 +389,23 @@ def _gamma_poisson_objective(y: FloatArray, e: FloatArray) -> Objective:
         return -float(ll.sum()), -np.array([grad_a, grad_b])
 
     return negloglik
+
+
+def _gamma_poisson_hessian(y: FloatArray, e: FloatArray) -> Hessian:
+    """Hessian of the negative log marginal likelihood in (log a, log b)."""
+
+    def hessian(z: FloatArray) -> FloatArray:
+        a, b = np.exp(z)
+        grad_a = (special.digamma(a + y) - special.digamma(a) + np.log(b) - np.log(b + e)).sum()
+        grad_b = (a / b - (a + y) / (b + e)).sum()
+        aa = (_trigamma(a + y) - _trigamma(a)).sum()
+        bb = (-a / b**2 + (a + y) / (b + e) ** 2).sum()
+        ab = (1.0 / b - 1.0 / (b + e)).sum()
+        return -np.array(
+            [[aa * a * a + grad_a * a, ab * a * b], [ab * a * b, bb * b * b + grad_b * b]]
+        )
+
+    return hessian
 
 
 def pool_gamma_poisson(
@@ -376,7 +481,23 @@ def pool_gamma_poisson(
         (float(np.log(_MIN_SHAPE)), float(np.log(max_mean * cap))),
         (float(np.log(_MIN_SHAPE / max_mean)), float(np.log(cap))),
     ]
-    z = _fit(_gamma_poisson_objective(y, e), starts, bounds, [mean_limit])
+    objective = _gamma_poisson_objective(y, e)
+
+    def on_rate_limit() -> FloatArray | None:
+        # Complete pooling: the likelihood still rises with the prior exposure b at its limit;
+        # the best shape there is one-dimensional, optimal when b pushes outwards (KKT).
+        lo, hi = float(np.log(_MIN_SHAPE)), float(np.log(max_mean * cap))
+        log_b = float(np.log(cap))
+        res = optimize.minimize_scalar(
+            lambda log_a: objective(np.array([log_a, log_b]))[0], bounds=(lo, hi),
+            method="bounded", options={"xatol": 1e-12},
+        )  # fmt: skip
+        z = np.array([float(res.x), log_b])
+        if not lo + 1e-9 < z[0] < hi - 1e-9:
+            return None
+        return z if objective(z)[1][1] <= 0 else None
+
+    z = _fit(objective, starts, bounds, [mean_limit], on_rate_limit, _gamma_poisson_hessian(y, e))
     a, b = np.exp(z)
     post_a, post_b = a + y, b + e
     tail = (1.0 - credible_level) / 2
