@@ -11,6 +11,20 @@ import rekrut as rk
 
 CELLS = 20_000
 
+MEASURED: list[str] = []
+"""Figures that are not times (peak memory), printed after the benchmark table."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in MEASURED:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def measured() -> list[str]:
+    """Where a benchmark leaves a figure for the summary."""
+    return MEASURED
+
 
 @pytest.fixture(scope="session")
 def cells() -> dict[str, np.ndarray]:

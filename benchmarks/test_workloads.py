@@ -325,7 +325,9 @@ print(before, peak())
 """
 
 
-def test_b_peak_memory(benchmark: Any, experiment: rk.Experiment, big_parquet: Path) -> None:
+def test_b_peak_memory(
+    benchmark: Any, experiment: rk.Experiment, big_parquet: Path, measured: list[str]
+) -> None:
     """Peak resident memory of workload (b) in a fresh process, beside the data in pandas.
 
     Recorded in the benchmark's extra_info (MiB); the timing itself is not the point.
@@ -355,8 +357,8 @@ def test_b_peak_memory(benchmark: Any, experiment: rk.Experiment, big_parquet: P
             "rss_peak_pandas_read_mib": round(pandas_peak),
         }
     )
-    print(
-        f"\n(b) memory: after import {before:.0f} MiB, peak with summarize {peak:.0f} MiB; "
+    measured.append(
+        f"(b) memory: after import {before:.0f} MiB, peak with summarize {peak:.0f} MiB; "
         f"the table in pandas {in_pandas:.0f} MiB (peak {pandas_peak:.0f} MiB reading it)"
     )
     assert peak - before < in_pandas
