@@ -149,6 +149,30 @@ def test_arm_totals_use_poisson_with_a_note(three_arm: rk.Experiment) -> None:
     assert row["treatment_value"].item() == pytest.approx(330 / 41)
 
 
+def test_arm_totals_with_no_hires_give_an_undefined_cost_not_infinity(
+    three_arm: rk.Experiment,
+) -> None:
+    totals = pd.DataFrame(
+        {
+            "arm": ["A", "B", "C"],
+            "postings": [20, 18, 19],
+            "applications": [150, 210, 160],
+            "qualified": [60, 90, 70],
+            "hires": [12, 0, 10],
+            "filled": [12, 0, 10],
+            "cost_dkk": [90000, 54000, 60000],
+        }
+    )
+    result = rk.analyze(three_arm, totals)
+    cost = result.table.query("metric == 'cost_per_hire'").set_index("arm")
+    assert np.isnan(cost.loc["B", ["treatment_value", "diff", "lift"]].astype(float)).all()
+    assert np.isinf(cost.loc["B", "lift_ci_high"])
+    assert cost.loc["B", "lift_ci_low"] > 0  # B's cost per hire is above A's, exactly
+    assert cost.loc["C", "lift"] == pytest.approx((60000 / 10) / (90000 / 12) - 1)
+    assert any(n.code == "zero_denominator" and n.params["arm"] == "B" for n in result.notes)
+    assert "Infinity" not in result.to_json()
+
+
 def test_sample_ratio_mismatch_is_flagged(three_arm: rk.Experiment) -> None:
     data = rk.simulate(three_arm, postings=900, rng=7)
     keep = (data["arm"] != "B") | (np.arange(len(data)) % 3 == 0)

@@ -376,9 +376,10 @@ def _compare_ratio_totals(cells: Cells, plan: Plan) -> Comparison:
         c["sum_y"], c["sum_x"], t["sum_y"], t["sum_x"], confidence_level=plan.confidence_level
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        value_c = c["sum_x"] / c["sum_y"]
-        value_t = t["sum_x"] / t["sum_y"]
-        lift = 1.0 / (1.0 + per_dkk.lift) - 1.0
+        # no outcomes: the cost per outcome is undefined (NaN), never an infinite value
+        value_c = np.where(c["sum_y"] > 0, c["sum_x"] / c["sum_y"], np.nan)
+        value_t = np.where(t["sum_y"] > 0, t["sum_x"] / t["sum_y"], np.nan)
+        lift = np.where(np.isnan(value_c) | np.isnan(value_t), np.nan, value_t / value_c - 1.0)
         low = 1.0 / (1.0 + per_dkk.lift_ci_high) - 1.0
         high = 1.0 / (1.0 + per_dkk.lift_ci_low) - 1.0
     nan = np.full_like(value_c, np.nan)
