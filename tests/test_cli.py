@@ -156,6 +156,14 @@ def test_monitor_json(copy_example: Path, capsys: pytest.CaptureFixture[str]) ->
     assert p == sorted(p, reverse=True)  # always-valid p-values never rise
 
 
+def test_monitor_text_with_every_metric(examples: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # early looks have no hires in some arms: open intervals print as inf, without warnings
+    assert main(["monitor", str(examples / "sosu_kanaltest.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "cost_per_hire" in out
+    assert "1.797" not in out
+
+
 def test_peers_command(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

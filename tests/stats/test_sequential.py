@@ -118,6 +118,15 @@ def test_twenty_looks_on_overdispersed_applicant_counts() -> None:
     assert np.mean(p.min(axis=1) <= 0.05) <= 0.05 + 3.5 * math.sqrt(0.05 * 0.95 / replicates)
 
 
+def test_undefined_looks_leave_the_sequence_open_not_at_the_largest_float() -> None:
+    # the first look has no estimate (e.g. no hires yet); the second has one
+    low, high = confidence_sequence([np.nan, 1.0, 1.2], [np.inf, 0.25, 0.2])
+    assert low[0] == -np.inf
+    assert high[0] == np.inf
+    assert np.all(np.isfinite(low[1:]))
+    assert np.all(np.diff(low[1:]) >= 0)
+
+
 @pytest.mark.slow
 def test_confidence_sequence_covers_at_all_looks_and_finds_real_effects() -> None:
     replicates = 3000

@@ -93,7 +93,7 @@ def always_valid_pvalue(
     theta, v, tau2 = _mixture_terms(estimate, variance, mixture_variance, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_lr = 0.5 * np.log(v / (v + tau2)) + tau2 * theta**2 / (2.0 * v * (v + tau2))
-    p = np.minimum(1.0, np.exp(-np.nan_to_num(log_lr, nan=-np.inf)))
+    p = np.minimum(1.0, np.exp(-np.where(np.isnan(log_lr), -np.inf, log_lr)))
     running = np.minimum.accumulate(p, axis=-1)
     return np.moveaxis(running, -1, axis)
 
@@ -134,8 +134,9 @@ def confidence_sequence(
         )
     low = np.where(np.isfinite(radius), theta - radius, -np.inf)
     high = np.where(np.isfinite(radius), theta + radius, np.inf)
-    low = np.maximum.accumulate(np.nan_to_num(low, nan=-np.inf), axis=-1)
-    high = np.minimum.accumulate(np.nan_to_num(high, nan=np.inf), axis=-1)
+    # undefined looks (NaN) say nothing: they neither narrow nor end the running intersection
+    low = np.maximum.accumulate(np.where(np.isnan(low), -np.inf, low), axis=-1)
+    high = np.minimum.accumulate(np.where(np.isnan(high), np.inf, high), axis=-1)
     return np.moveaxis(low, -1, axis), np.moveaxis(high, -1, axis)
 
 
