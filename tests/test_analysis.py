@@ -173,6 +173,65 @@ def test_arm_totals_with_no_hires_give_an_undefined_cost_not_infinity(
     assert "Infinity" not in result.to_json()
 
 
+SOURCE = {
+    "id": "kilde",
+    "control": "jobnet",
+    "unit": "source",
+    "metrics": ["applications_per_posting", "qualified_share"],
+    "arms": [{"id": "jobnet", "channel": "jobnet"}, {"id": "facebook", "channel": "facebook"}],
+}
+
+
+def _attributed(postings: int, seed: int) -> pd.DataFrame:
+    """One posting in both channels, applicants attributed to the channel they came from."""
+    rng = np.random.default_rng(seed)
+    total = rng.poisson(15, postings)
+    facebook = rng.binomial(total, 0.6)
+    rows = []
+    for arm, apps in (("jobnet", total - facebook), ("facebook", facebook)):
+        rows.append(
+            pd.DataFrame(
+                {
+                    "posting_id": [f"P{i}" for i in range(postings)],
+                    "arm": arm,
+                    "applications": apps,
+                    "qualified": rng.binomial(apps, 0.4),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_source_attribution_pairs_the_channels_of_each_posting() -> None:
+    from scipy import stats
+
+    data = _attributed(30, 1)
+    result = rk.analyze(rk.Experiment.model_validate(SOURCE), data)
+    row = result.table.query("metric == 'applications_per_posting'").iloc[0]
+    wide = data.pivot_table(index="posting_id", columns="arm", values="applications")
+    assert row["p_value"] == pytest.approx(
+        stats.ttest_rel(wide["facebook"], wide["jobnet"]).pvalue, rel=1e-9
+    )
+    assert row["n_control"] == row["n_treatment"] == 30
+    assert row["method"].startswith("paired")
+    assert any(n.code == "source_paired" for n in result.notes)
+    # a posting missing from one channel drops out of that comparison
+    fewer = rk.analyze(rk.Experiment.model_validate(SOURCE), data.drop(index=[0, 1]))
+    assert fewer.table["n_control"].iloc[0] == 28
+
+
+def test_source_attribution_needs_posting_ids_and_is_not_monitored() -> None:
+    from rekrut.sequential import monitor
+
+    plan = rk.Experiment.model_validate(SOURCE)
+    with pytest.raises(rk.DataError, match="posting_id"):
+        rk.analyze(plan, _attributed(10, 2).drop(columns="posting_id"))
+    bayes = rk.analyze(plan, _attributed(10, 2), method="bayesian")
+    assert any(n.code == "source_unpaired" for n in bayes.notes)
+    with pytest.raises(rk.InputError, match="source"):
+        monitor(plan, _attributed(10, 2).assign(published="2026-01-05"))
+
+
 def test_sample_ratio_mismatch_is_flagged(three_arm: rk.Experiment) -> None:
     data = rk.simulate(three_arm, postings=900, rng=7)
     keep = (data["arm"] != "B") | (np.arange(len(data)) % 3 == 0)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from rekrut._progress import progress
 from rekrut.data import PostingData, Summary, load_postings, summarize
+from rekrut.errors import DataError
 from rekrut.messages import Lang, Note
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment, load_experiment
@@ -424,6 +425,11 @@ def _metric_block(
         return _duration_block(experiment, postings, summary, metric, plan)
     cells = _cells(experiment, summary, metric.id)
     mode = _mode(metric, experiment, summary)
+    if _paired(experiment, summary, metric):
+        comparison, pairs = _paired_block(experiment, postings, summary, metric, plan)
+        notes.append(Note("source_paired", {"metric": metric.id}))
+        _zero_denominator_notes(experiment, summary, metric, cells, notes)
+        return _Block(metric, pairs, pairs, comparison)
     if metric.kind == "ratio" and mode == "units" and plan.ratio_interval == "bootstrap":
         comparison = _bootstrap_block(experiment, postings, summary, metric, plan, notes)
     else:
@@ -441,6 +447,88 @@ def _metric_block(
     _zero_denominator_notes(experiment, summary, metric, cells, notes)
     n_key = "sum_y" if mode == "binomial" and not metric.per_posting else "n"
     return _Block(metric, cells.control[n_key], cells.treatment[n_key], comparison)
+
+
+def _paired(experiment: Experiment, summary: Summary, metric: Metric) -> bool:
+    """Whether the arms are measured on the same postings (applicant source attribution)."""
+    return (
+        experiment.unit == "source"
+        and summary.granularity == "postings"
+        and metric.kind in ("count", "proportion", "ratio")
+    )
+
+
+def _paired_block(
+    experiment: Experiment,
+    postings: PostingData,
+    summary: Summary,
+    metric: Metric,
+    plan: Plan,
+) -> tuple[Comparison, FloatArray]:
+    """Each treatment channel against the control channel within the same postings."""
+    from rekrut.stats._ratios import PairedStats, RatioStats, compare_paired_ratios
+
+    by = list(summary.by)
+    if "posting_id" not in postings.columns:
+        raise DataError(
+            "unit 'source' compares the channels of each posting, so the table needs posting_id",
+            file=postings.source,
+            column="posting_id",
+        )
+    needed = [metric.numerator] + ([] if metric.per_posting else [metric.denominator])
+    frame = postings.collect([*by, "posting_id", *needed])
+    values = frame[[*by, "posting_id", "arm"]].copy()
+    values["x"] = frame[metric.numerator].to_numpy(dtype=np.float64)
+    values["y"] = 1.0 if metric.per_posting else frame[metric.denominator].to_numpy(np.float64)
+    values = values.dropna(subset=["x", "y"])
+    keys = [*by, "posting_id"]
+    control = values[values["arm"] == experiment.control].drop(columns="arm")
+    groups = _groups(summary)
+    sums: dict[str, list[FloatArray]] = {}
+    for arm in experiment.treatments:
+        pairs = control.merge(
+            values[values["arm"] == arm.id].drop(columns="arm"), on=keys, suffixes=("_c", "_t")
+        )
+        pairs = pairs.assign(
+            n=1.0,
+            xx_c=pairs["x_c"] ** 2,
+            yy_c=pairs["y_c"] ** 2,
+            xy_c=pairs["x_c"] * pairs["y_c"],
+            xx_t=pairs["x_t"] ** 2,
+            yy_t=pairs["y_t"] ** 2,
+            xy_t=pairs["x_t"] * pairs["y_t"],
+            xt_xc=pairs["x_t"] * pairs["x_c"],
+            xt_yc=pairs["x_t"] * pairs["y_c"],
+            yt_xc=pairs["y_t"] * pairs["x_c"],
+            yt_yc=pairs["y_t"] * pairs["y_c"],
+        ).drop(columns="posting_id")
+        totals = pairs.groupby(by).sum() if by else pairs.sum().to_frame().T
+        aligned = (
+            totals.reindex(pd.MultiIndex.from_frame(groups) if len(by) > 1 else groups[by[0]])
+            if by
+            else totals
+        )
+        for column in aligned.columns:
+            sums.setdefault(column, []).append(aligned[column].fillna(0.0).to_numpy(np.float64))
+    arrays = {k: np.stack(v, axis=1) for k, v in sums.items()}  # (groups, treatments)
+
+    def arm_stats(side: str) -> RatioStats:
+        return RatioStats(
+            arrays["n"],
+            arrays[f"x_{side}"],
+            arrays[f"y_{side}"],
+            arrays[f"xx_{side}"],
+            arrays[f"yy_{side}"],
+            arrays[f"xy_{side}"],
+        )
+
+    paired = PairedStats(
+        arrays["n"], arrays["xt_xc"], arrays["xt_yc"], arrays["yt_xc"], arrays["yt_yc"]
+    )
+    comparison = compare_paired_ratios(
+        arm_stats("c"), arm_stats("t"), paired, confidence_level=plan.confidence_level
+    )
+    return comparison, arrays["n"]
 
 
 def _zero_denominator_notes(
@@ -647,6 +735,8 @@ def _bayesian_table(
             continue
         cells = _cells(experiment, summary, metric_id)
         mode = _mode(metric, experiment, summary)
+        if _paired(experiment, summary, metric):
+            notes.append(Note("source_unpaired", {"metric": metric.id}))
         block = bayes_block(metric, cells, mode, experiment, plan, notes)
         n_key = "sum_y" if mode == "binomial" and not metric.per_posting else "n"
         base: dict[str, Any] = {

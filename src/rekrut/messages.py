@@ -14,6 +14,18 @@ __all__ = ["NOTES", "Lang", "Note"]
 Lang = Literal["da", "en"]
 
 NOTES: dict[str, dict[Lang, str]] = {
+    "source_paired": {
+        "en": "{metric}: each posting was published in every channel, so the channels are "
+        "compared within postings (paired); postings missing from a channel are left out.",
+        "da": "{metric}: hvert opslag blev slået op i alle kanaler, så kanalerne er sammenlignet "
+        "inden for opslag (parret); opslag, der mangler i en kanal, er udeladt.",
+    },
+    "source_unpaired": {
+        "en": "{metric}: the channels of one posting are analysed as if independent (this "
+        "method does not pair them); read the result with care.",
+        "da": "{metric}: kanalerne for samme opslag er analyseret, som om de var uafhængige "
+        "(metoden parrer dem ikke); læs resultatet med forsigtighed.",
+    },
     "poisson_totals": {
         "en": "{metric}: only arm totals were given, so a Poisson test was used; it cannot check "
         "overdispersion between postings and its interval may be too narrow.",

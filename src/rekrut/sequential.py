@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rekrut.data._looks import cumulative_summary
+from rekrut.errors import InputError
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment, load_experiment
 from rekrut.stats._ratios import RatioStats
@@ -178,6 +179,7 @@ def monitor(
 
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
+    _check_unit(experiment)
     summary = _planned_looks(experiment, cumulative_summary(experiment, data, every=every))
     looks = summary.table["look"].drop_duplicates().sort_values().to_list()
     treatments = [a.id for a in experiment.treatments]
@@ -189,6 +191,15 @@ def monitor(
             _metric_path(experiment, summary, metric, looks, treatments, spending, _cells, _mode)
         )
     return MonitorResult(pd.concat(frames, ignore_index=True), spending)
+
+
+def _check_unit(experiment: Experiment) -> None:
+    if experiment.unit == "source":
+        raise InputError(
+            "the sequential methods compare independent postings, but with unit 'source' the "
+            "channels of one posting are paired; analyse it with rekrut.analyze (frequentist)",
+            column="unit",
+        )
 
 
 def _planned_looks(experiment: Experiment, summary: Any) -> Any:
@@ -282,6 +293,7 @@ def last_look(
     """
     from rekrut.analysis import ESTIMATE_COLUMNS, _cells, _mode
 
+    _check_unit(experiment)
     summary = cumulative_summary(experiment, data)
     out = []
     for metric_id in experiment.metrics:

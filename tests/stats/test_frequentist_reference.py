@@ -18,7 +18,13 @@ from statsmodels.stats.proportion import (
 from rekrut.stats._counts import compare_counts, compare_poisson_totals
 from rekrut.stats._multiplicity import adjust_pvalues
 from rekrut.stats._proportions import chisquare_proportions, compare_proportions, wilson_interval
-from rekrut.stats._ratios import RatioStats, bootstrap_ratios, compare_ratios
+from rekrut.stats._ratios import (
+    PairedStats,
+    RatioStats,
+    bootstrap_ratios,
+    compare_paired_ratios,
+    compare_ratios,
+)
 from rekrut.stats._srm import sample_ratio_mismatch
 from rekrut.stats._survival import compare_time_to_event, kaplan_meier
 
@@ -162,6 +168,45 @@ def test_clustered_ratio_variance_equals_cluster_robust_glm() -> None:
     )
     assert float(s.ratio()) == pytest.approx(fit.params[0], rel=1e-10)
     assert float(np.sqrt(s.variance() * (s.n - 1) / s.n)) == pytest.approx(fit.bse[0], rel=1e-8)
+
+
+def test_paired_counts_are_scipys_paired_t_test() -> None:
+    rng = np.random.default_rng(21)
+    jobnet = rng.negative_binomial(1.2, 0.1, 35).astype(float)
+    facebook = rng.binomial(jobnet.astype(int) + 5, 0.6).astype(float)
+    res = compare_paired_ratios(
+        RatioStats.from_units(jobnet),
+        RatioStats.from_units(facebook),
+        PairedStats.from_units(jobnet, facebook),
+        confidence_level=0.9,
+    )
+    ref = stats.ttest_rel(facebook, jobnet)
+    np.testing.assert_allclose(res.p_value, ref.pvalue, rtol=1e-10)
+    np.testing.assert_allclose(
+        [res.diff_ci_low, res.diff_ci_high], ref.confidence_interval(0.9), rtol=1e-10
+    )
+
+
+def test_paired_ratio_variance_is_the_variance_of_the_influence_functions() -> None:
+    # qualified / applications of one posting in two channels: the delta-method variance of
+    # R_t - R_c equals the sample variance of the per-posting influence differences over n
+    rng = np.random.default_rng(22)
+    apps_c, apps_t = rng.poisson(8, 40) + 1.0, rng.poisson(11, 40) + 1.0
+    qual_c, qual_t = rng.binomial(apps_c.astype(int), 0.4), rng.binomial(apps_t.astype(int), 0.5)
+    res = compare_paired_ratios(
+        RatioStats.from_units(qual_c, apps_c),
+        RatioStats.from_units(qual_t, apps_t),
+        PairedStats.from_units(qual_c, qual_t, apps_c, apps_t),
+    )
+    r_c, r_t = qual_c.sum() / apps_c.sum(), qual_t.sum() / apps_t.sum()
+    phi = (qual_t - r_t * apps_t) / apps_t.mean() - (qual_c - r_c * apps_c) / apps_c.mean()
+    se = np.sqrt(phi.var(ddof=1) / phi.size)
+    crit = stats.t.isf(0.025, phi.size - 1)
+    np.testing.assert_allclose(res.diff, r_t - r_c)
+    np.testing.assert_allclose(res.diff_ci_high - res.diff, crit * se, rtol=1e-10)
+    phi_log = (qual_t - r_t * apps_t) / qual_t.sum() - (qual_c - r_c * apps_c) / qual_c.sum()
+    log_se = np.sqrt(phi_log.var(ddof=1) * phi_log.size)
+    np.testing.assert_allclose(np.log1p(res.lift_ci_high) - np.log(r_t / r_c), crit * log_se)
 
 
 def test_zero_hires_gives_open_interval() -> None:

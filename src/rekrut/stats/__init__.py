@@ -34,7 +34,14 @@ from rekrut.stats._proportions import (
     compare_proportions,
     wilson_interval,
 )
-from rekrut.stats._ratios import BootstrapResult, RatioStats, bootstrap_ratios, compare_ratios
+from rekrut.stats._ratios import (
+    BootstrapResult,
+    PairedStats,
+    RatioStats,
+    bootstrap_ratios,
+    compare_paired_ratios,
+    compare_ratios,
+)
 from rekrut.stats._result import Comparison
 from rekrut.stats._sequential import (
     GroupSequentialDesign,
@@ -55,6 +62,7 @@ __all__ = [
     "Comparison",
     "GroupSequentialDesign",
     "KaplanMeier",
+    "PairedStats",
     "PooledEstimate",
     "Prior",
     "ProbBest",
@@ -71,6 +79,7 @@ __all__ = [
     "compare_counts",
     "compare_counts_overdispersed",
     "compare_gamma_poisson",
+    "compare_paired_ratios",
     "compare_poisson_totals",
     "compare_proportions",
     "compare_ratios",
