@@ -228,6 +228,11 @@ def test_source_attribution_needs_posting_ids_and_is_not_monitored() -> None:
         rk.analyze(plan, _attributed(10, 2).drop(columns="posting_id"))
     bayes = rk.analyze(plan, _attributed(10, 2), method="bayesian")
     assert any(n.code == "source_unpaired" for n in bayes.notes)
+    timed = plan.model_copy(update={"metrics": ("time_to_hire_days",)})
+    days = _attributed(10, 2).assign(hires=1, days_to_hire=30)
+    assert [n.code for n in rk.analyze(timed, days).notes if n.code.startswith("source")] == [
+        "source_unpaired"
+    ]
     with pytest.raises(rk.InputError, match="source"):
         monitor(plan, _attributed(10, 2).assign(published="2026-01-05"))
 

@@ -422,6 +422,8 @@ def _metric_block(
         if summary.granularity == "arm_totals":
             notes.append(Note("duration_totals", {"metric": metric.id}))
             return None
+        if experiment.unit == "source":
+            notes.append(Note("source_unpaired", {"metric": metric.id}))
         return _duration_block(experiment, postings, summary, metric, plan)
     cells = _cells(experiment, summary, metric.id)
     mode = _mode(metric, experiment, summary)
