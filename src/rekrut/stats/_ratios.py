@@ -154,11 +154,27 @@ def compare_ratios(
     v_c, v_t = control.variance(), treatment.variance()
     r_c, r_t, v_c, v_t = np.broadcast_arrays(r_c, r_t, v_c, v_t)
     n_c, n_t = np.broadcast_arrays(control.n, treatment.n)
-    diff = r_t - r_c
     var = v_c + v_t
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(var)
         df = var**2 / (v_c**2 / (n_c - 1.0) + v_t**2 / (n_t - 1.0))
+        log_var = v_t / r_t**2 + v_c / r_c**2
+    return _conclude(r_c, r_t, var, log_var, df, confidence_level, alternative, method)
+
+
+def _conclude(
+    r_c: FloatArray,
+    r_t: FloatArray,
+    var: FloatArray,
+    log_var: FloatArray,
+    df: FloatArray,
+    confidence_level: float,
+    alternative: Alternative,
+    method: str,
+) -> Comparison:
+    """Test, difference interval and log-scale lift interval from the variances and df."""
+    diff = r_t - r_c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(var)
         t = diff / se
     degenerate = var == 0
     df = np.where(degenerate, np.inf, df)
@@ -169,7 +185,7 @@ def compare_ratios(
         low, high = diff - crit * se, diff + crit * se
     undefined = np.isnan(r_c) | np.isnan(r_t)
     low, high = np.where(undefined, -np.inf, low), np.where(undefined, np.inf, high)
-    lift, lift_low, lift_high = _lift(r_c, r_t, v_c, v_t, crit, undefined)
+    lift, lift_low, lift_high = _lift(r_c, r_t, log_var, crit, undefined)
     return Comparison(r_c, r_t, diff, low, high, lift, lift_low, lift_high, t, p, method)
 
 
@@ -280,43 +296,23 @@ def compare_paired_ratios(
         c_yy = cross(paired.sum_yt_yc, treatment.sum_y, control.sum_y)
         mean_yc, mean_yt = control.sum_y / n, treatment.sum_y / n
         cov = (c_xx - r_c * c_xy - r_t * c_yx + r_t * r_c * c_yy) / (n * mean_yt * mean_yc)
-        diff = r_t - r_c
         var = np.maximum(v_c + v_t - 2.0 * cov, 0.0)
-        se = np.sqrt(var)
-        t = diff / se
         log_var = np.maximum(v_t / r_t**2 + v_c / r_c**2 - 2.0 * cov / (r_t * r_c), 0.0)
-    degenerate = var == 0
-    df = np.where(degenerate | (n < 2), np.inf, dof)
-    t = np.where(degenerate, np.where(diff == 0, 0.0, np.copysign(np.inf, diff)), t)
-    p = _p_value(t, df, alternative)
-    crit = stats.t.isf((1.0 - confidence_level) / 2.0, df)
-    with np.errstate(invalid="ignore"):
-        low, high = diff - crit * se, diff + crit * se
-    undefined = np.isnan(r_c) | np.isnan(r_t)
-    low, high = np.where(undefined, -np.inf, low), np.where(undefined, np.inf, high)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lift = np.where(r_c > 0, r_t / r_c - 1.0, np.nan)
-        log_ratio = np.log(r_t / r_c)
-        lift_low = np.exp(log_ratio - crit * np.sqrt(log_var)) - 1.0
-        lift_high = np.exp(log_ratio + crit * np.sqrt(log_var)) - 1.0
-    positive = (r_c > 0) & (r_t > 0)
-    lift_low = np.where(positive, lift_low, np.where(undefined, -1.0, np.nan))
-    lift_high = np.where(positive, lift_high, np.where(undefined, np.inf, np.nan))
+    df = np.where(n < 2, np.inf, dof)
     method = "paired delta method over postings, t"
-    return Comparison(r_c, r_t, diff, low, high, lift, lift_low, lift_high, t, p, method)
+    return _conclude(r_c, r_t, var, log_var, df, confidence_level, alternative, method)
 
 
 def _lift(
     r_c: FloatArray,
     r_t: FloatArray,
-    v_c: FloatArray,
-    v_t: FloatArray,
+    log_var: FloatArray,
     crit: FloatArray,
     undefined: np.ndarray,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = np.where(r_c > 0, r_t / r_c - 1.0, np.nan)
-        log_se = np.sqrt(v_t / r_t**2 + v_c / r_c**2)
+        log_se = np.sqrt(log_var)
         log_ratio = np.log(r_t / r_c)
         low = np.exp(log_ratio - crit * log_se) - 1.0
         high = np.exp(log_ratio + crit * log_se) - 1.0
