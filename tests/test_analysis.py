@@ -237,6 +237,44 @@ def test_source_attribution_needs_posting_ids_and_is_not_monitored() -> None:
         monitor(plan, _attributed(10, 2).assign(published="2026-01-05"))
 
 
+@pytest.mark.parametrize("grouped", [False, True])
+def test_per_posting_methods_use_each_arms_own_postings(examples: Path, grouped: bool) -> None:
+    # time to hire and the bootstrap work on the postings of each arm (not on sufficient
+    # statistics): the table must equal the stats functions called on those postings directly,
+    # with and without grouping
+    from rekrut.stats import bootstrap_ratios, compare_time_to_event
+
+    exp = rk.load_experiment(examples / "sosu_kanaltest.toml")
+    data = pd.read_csv(examples / "sosu_kanaltest.csv")
+    by = ["job_category"] if grouped else None
+    result = rk.analyze(exp, data, by=by, ratio_interval="bootstrap", n_resamples=500, rng=3)
+    table = result.table.set_index(["metric", "arm"])
+    hired = data["hires"] > 0
+    time = np.where(hired, data["days_to_hire"], data["days_open"])
+
+    def arm(name: str) -> pd.Series:
+        return (data["arm"] == name).to_numpy()
+
+    c, t = arm("jobnet"), arm("facebook")
+    ref = compare_time_to_event(time[c], hired[c], time[t], hired[t])
+    row = table.loc[("time_to_hire_days", "facebook")]
+    assert row["n_control"] == c.sum()
+    np.testing.assert_allclose(
+        row[["control_value", "treatment_value", "p_value"]].astype(float),
+        [ref.control_value, ref.treatment_value, ref.p_value],
+    )
+    # the seeded generator serves the cells in order: the first bootstrap metric and arm
+    # (cost per hire, jobindex) sees it fresh
+    cost, hires = data["cost_dkk"].to_numpy(float), data["hires"].to_numpy(float)
+    t = arm("jobindex")
+    boot = bootstrap_ratios(cost[c], hires[c], cost[t], hires[t], n_resamples=500, rng=3)
+    row = table.loc[("cost_per_hire", "jobindex")]
+    np.testing.assert_allclose(
+        row[["diff_ci_low", "diff_ci_high"]].astype(float),
+        [boot.comparison.diff_ci_low, boot.comparison.diff_ci_high],
+    )
+
+
 def test_sample_ratio_mismatch_is_flagged(three_arm: rk.Experiment) -> None:
     data = rk.simulate(three_arm, postings=900, rng=7)
     keep = (data["arm"] != "B") | (np.arange(len(data)) % 3 == 0)

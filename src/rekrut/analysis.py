@@ -556,7 +556,9 @@ def _unit_rows(
     """Collect the needed columns once; return a lookup of the rows of one group and arm."""
     frame = postings.collect([*summary.by, *columns])
     values = {c: frame[c].to_numpy(dtype=np.float64) for c in columns if c in frame.columns}
-    positions = frame.groupby([*summary.by, "arm"], sort=False).indices
+    grouped = frame.groupby([*summary.by, "arm"], sort=False).indices
+    # pandas keys a single grouping column by its value, several by tuples: use tuples always
+    positions = {k if isinstance(k, tuple) else (k,): v for k, v in grouped.items()}
     nothing = np.zeros(0, dtype=np.intp)
 
     def rows(group: dict[str, Any], arm: str) -> dict[str, FloatArray]:

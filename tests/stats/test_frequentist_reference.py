@@ -274,6 +274,18 @@ def test_nothing_censored_falls_back_to_mann_whitney() -> None:
     assert res.method.startswith("Mann–Whitney")
 
 
+def test_median_never_reached_gives_open_intervals() -> None:
+    # most postings still open: the medians are not reached in most resamples, so the
+    # intervals are open — from -inf for the difference, from -1 for the relative change
+    t = np.array([10.0, 60, 60, 60, 60, 60])
+    e = np.array([1.0, 1, 1, 0, 0, 0])
+    res = compare_time_to_event(t, e, t, e, rng=2)
+    assert float(res.diff_ci_low) == -np.inf
+    assert float(res.diff_ci_high) == np.inf
+    assert float(res.lift_ci_low) == -1.0
+    assert float(res.lift_ci_high) == np.inf
+
+
 def test_landing_page_ab_test_real_data(real_data: Path) -> None:
     import pandas as pd
 

@@ -171,6 +171,7 @@ def compare_time_to_event(
     diff_low, diff_high = _percentile(boot_t - boot_c, tails)
     with np.errstate(divide="ignore", invalid="ignore"):
         lift_low, lift_high = _percentile(boot_t / boot_c - 1.0, tails)
+    lift_low = np.maximum(lift_low, -1.0)  # an open interval for a ratio - 1 starts at -1
     statistic, p, method = _rank_test(t_c, e_c, t_t, e_t)
     return Comparison(
         control_value=as_float_array(med_c),
