@@ -162,6 +162,14 @@ def test_demo_writes_the_danish_report(tmp_path: Path) -> None:
         p.name for p in tmp_path.iterdir()
     }
     assert '<html lang="da">' in (tmp_path / "rapport.html").read_text(encoding="utf-8")
+    # every metric of the demo has an answer: no row the director reads is left blank
+    import pandas as pd
+
+    results = pd.read_csv(tmp_path / "results.csv")
+    for column in ("control_value", "treatment_value", "p_value"):
+        blank = results.loc[results[column].isna(), "metric"].tolist()
+        assert not blank, (column, blank)
+    assert "| – | – | – |" not in (tmp_path / "rapport.md").read_text(encoding="utf-8")
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
