@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import rekrut as rk
-from rekrut.adjust import adjust, factorial
+from rekrut.adjustment import adjust, factorial
 
 
 def _two_arm() -> rk.Experiment:
@@ -178,3 +178,13 @@ def test_interaction_test_holds_alpha_without_interaction() -> None:
         rejected += tests.loc["variant x channel", "p_value"] < 0.05
     band = 3.5 * math.sqrt(0.05 * 0.95 / replicates)
     assert rejected / replicates < 0.05 + band
+
+
+def test_rk_adjust_stays_the_function_after_its_module_is_imported() -> None:
+    # a submodule named like the function would replace rk.adjust on first import
+    import importlib
+
+    importlib.import_module("rekrut.adjustment")
+    assert callable(rk.adjust)
+    assert rk.adjust is adjust
+    assert rk.factorial is factorial

@@ -45,7 +45,7 @@ PUBLIC_MODULES = (
     "rekrut.disclosure",
     "rekrut.report",
     "rekrut.sequential",
-    "rekrut.adjust",
+    "rekrut.adjustment",
     "rekrut.allocation",
     "rekrut.data",
 )

@@ -31,7 +31,7 @@ from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
     from rekrut import disclosure, peers, power, report, sequential, stats
-    from rekrut.adjust import adjust, factorial
+    from rekrut.adjustment import adjust, factorial
     from rekrut.allocation import Allocation, allocate
 
 __version__ = "0.1.0"
@@ -75,8 +75,8 @@ _LAZY_MODULES = frozenset({"stats", "power", "report", "peers", "disclosure", "s
 _LAZY_NAMES = {
     "allocate": "rekrut.allocation",
     "Allocation": "rekrut.allocation",
-    "adjust": "rekrut.adjust",
-    "factorial": "rekrut.adjust",
+    "adjust": "rekrut.adjustment",
+    "factorial": "rekrut.adjustment",
 }
 
 
