@@ -29,6 +29,18 @@ def test_every_code_block_of_the_page_runs(page: Path, monkeypatch: pytest.Monke
             raise AssertionError(f"{page.name}, code block {number} failed: {exc!r}") from exc
 
 
+def test_the_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # run where a new user would, beside the examples, so that written files land in tmp_path
+    (tmp_path / "experiments").symlink_to(ROOT / "experiments")
+    monkeypatch.chdir(tmp_path)
+    blocks = BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert blocks
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    for number, code in enumerate(blocks, start=1):
+        exec(compile(code, f"README.md[block {number}]", "exec"), namespace)
+    assert (tmp_path / "rapport.html").exists()
+
+
 def test_metric_reference_lists_every_metric_in_both_languages() -> None:
     text = (DOCS / "reference" / "metrics.md").read_text(encoding="utf-8")
     for metric in rk.METRICS.values():
