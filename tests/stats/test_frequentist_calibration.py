@@ -169,3 +169,18 @@ def test_source_attribution_is_paired_and_holds_its_level(pattern: str) -> None:
         assert unpaired_rate > 0.09
     else:
         assert unpaired_rate < 0.04
+
+
+@pytest.mark.parametrize(("postings", "control", "treatment"), [(15, 2.0, 5.0), (20, 6.0, 9.0)])
+def test_fieller_lift_interval_covers_overdispersed_counts(
+    postings: int, control: float, treatment: float
+) -> None:
+    """Negative-binomial applicants (k = 1.2), few postings: the lift interval covers ~95 %."""
+    draws, k = 4000, 1.2
+    rng = np.random.default_rng(postings)
+    c = rng.negative_binomial(k, k / (k + control), (draws, postings)).astype(float)
+    t = rng.negative_binomial(k, k / (k + treatment), (draws, postings)).astype(float)
+    res = compare_ratios(RatioStats.from_units(c), RatioStats.from_units(t))
+    truth = treatment / control - 1
+    cover = float(np.mean((res.lift_ci_low <= truth) & (truth <= res.lift_ci_high)))
+    assert abs(cover - 0.95) < band(0.95, draws) + 0.005, cover

@@ -170,6 +170,26 @@ def test_clustered_ratio_variance_equals_cluster_robust_glm() -> None:
     assert float(np.sqrt(s.variance() * (s.n - 1) / s.n)) == pytest.approx(fit.bse[0], rel=1e-8)
 
 
+def test_lift_interval_excludes_zero_exactly_when_the_test_rejects() -> None:
+    # Fieller's interval inverts the same t-test as the p-value, so the table never shows a
+    # lift interval above 0 next to p = 0.19 (as a log-scale interval can for skewed counts)
+    rng = np.random.default_rng(23)
+    n = rng.integers(5, 80, 5000)
+    size = (5000, 80)
+    c = rng.negative_binomial(1.2, 1.2 / 7.2, size).astype(float)
+    t = rng.negative_binomial(1.2, 1.2 / rng.uniform(5.2, 12.2, (5000, 1)), size).astype(float)
+    keep = np.arange(80) < n[:, None]  # cell i uses its first n[i] postings
+    stats_c, stats_t = (
+        RatioStats(n.astype(float), (v * keep).sum(1), n.astype(float), (v * v * keep).sum(1),
+                   n.astype(float), (v * keep).sum(1))
+        for v in (c, t)
+    )  # fmt: skip
+    res = compare_counts(stats_c, stats_t)
+    excludes = (res.lift_ci_low > 0) | (res.lift_ci_high < 0)
+    assert np.array_equal(excludes, res.p_value < 0.05)
+    assert 0.2 < excludes.mean() < 0.9  # both outcomes occur
+
+
 def test_paired_counts_are_scipys_paired_t_test() -> None:
     rng = np.random.default_rng(21)
     jobnet = rng.negative_binomial(1.2, 0.1, 35).astype(float)
@@ -204,9 +224,12 @@ def test_paired_ratio_variance_is_the_variance_of_the_influence_functions() -> N
     crit = stats.t.isf(0.025, phi.size - 1)
     np.testing.assert_allclose(res.diff, r_t - r_c)
     np.testing.assert_allclose(res.diff_ci_high - res.diff, crit * se, rtol=1e-10)
-    phi_log = (qual_t - r_t * apps_t) / qual_t.sum() - (qual_c - r_c * apps_c) / qual_c.sum()
-    log_se = np.sqrt(phi_log.var(ddof=1) * phi_log.size)
-    np.testing.assert_allclose(np.log1p(res.lift_ci_high) - np.log(r_t / r_c), crit * log_se)
+    # Fieller: at each end θ of the ratio interval the t statistic of R_t - θ R_c is ±crit
+    infl_t = (qual_t - r_t * apps_t) / apps_t.mean()
+    infl_c = (qual_c - r_c * apps_c) / apps_c.mean()
+    for theta in (1 + float(res.lift_ci_low), 1 + float(res.lift_ci_high)):
+        se_theta = np.sqrt((infl_t - theta * infl_c).var(ddof=1) / phi.size)
+        assert abs(r_t - theta * r_c) / se_theta == pytest.approx(crit, rel=1e-9)
 
 
 def test_zero_hires_gives_open_interval() -> None:

@@ -38,8 +38,7 @@ def compare_counts(
     -------
     Comparison
         Difference of means with Welch's t-test and interval; relative lift (rate ratio - 1)
-        with a log-scale interval whose standard error equals a Poisson GLM's with robust
-        (sandwich) errors.
+        with Fieller's interval, which agrees with the test (see :func:`compare_ratios`).
 
     Notes
     -----
