@@ -55,6 +55,14 @@ def test_metrics_without_an_analytic_formula_point_to_simulation() -> None:
         rk.power.postings_needed("fill_rate", 0.5)
 
 
+@pytest.mark.parametrize("postings", [0, 1])
+def test_too_few_postings_are_named(postings: int) -> None:
+    with pytest.raises(ValueError, match="postings_per_arm must be at least 2"):
+        rk.power.power_at("fill_rate", 0.6, postings, lift=0.1)
+    with pytest.raises(ValueError, match="postings_per_arm must be at least 2"):
+        rk.power.minimum_detectable_lift("applications_per_posting", 6.0, postings)
+
+
 @pytest.mark.slow
 def test_count_power_agrees_with_simulating_the_welch_test() -> None:
     """At the planned size, the test rekrut runs detects the effect about 80 % of the time."""

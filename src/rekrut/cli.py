@@ -114,7 +114,7 @@ def _analytic_power(args: argparse.Namespace) -> int:
 
     metric = args.metric or "applications_per_posting"
     try:
-        if args.postings_per_arm and args.lift is None:
+        if args.postings_per_arm is not None and args.lift is None:
             result = power.minimum_detectable_lift(
                 metric,
                 args.baseline,
@@ -123,7 +123,7 @@ def _analytic_power(args: argparse.Namespace) -> int:
                 alpha=args.alpha,
                 treatments=args.treatments,
             )
-        elif args.postings_per_arm:
+        elif args.postings_per_arm is not None:
             result = power.power_at(
                 metric,
                 args.baseline,

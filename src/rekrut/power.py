@@ -109,6 +109,11 @@ def _check(baseline: float, alpha: float, power: float, treatments: int) -> None
         raise ValueError(f"treatments must be at least 1, got {treatments!r}")
 
 
+def _check_postings(postings_per_arm: int) -> None:
+    if not postings_per_arm >= 2:
+        raise ValueError(f"postings_per_arm must be at least 2, got {postings_per_arm!r}")
+
+
 def _result(
     metric: str,
     kind: str,
@@ -165,6 +170,7 @@ def power_at(
     """
     kind = _kind(metric)
     _check(baseline, alpha, 0.5, treatments)
+    _check_postings(postings_per_arm)
     return _result(
         metric,
         kind,
@@ -327,6 +333,7 @@ def minimum_detectable_lift(
     """
     kind = _kind(metric)
     _check(baseline, alpha, power, treatments)
+    _check_postings(postings_per_arm)
     per_test = alpha / treatments
     sign = 1.0 if direction == "increase" else -1.0
     top = (1.0 / baseline - 1.0) * 0.999 if kind == "proportion" and sign > 0 else 0.999
