@@ -164,6 +164,28 @@ def test_monitor_text_with_every_metric(examples: Path, capsys: pytest.CaptureFi
     assert "1.797" not in out
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["simulate", "{exp}", "--postings", "0"], "postings must be a whole number"),
+        (["power", "{exp}", "--lift", "0.2", "--postings", "0", "--quiet"], "postings must be"),
+        (
+            ["power", "{exp}", "--lift", "0.2", "--postings", "20", "--replicates", "0"],
+            "replicates must be",
+        ),
+        (["power", "--baseline", "0.6", "--metric", "fill_rate", "--lift", "0.1",
+          "--postings-per-arm", "0"], "postings_per_arm must be at least 2"),
+    ],
+)  # fmt: skip
+def test_zero_sizes_are_one_line_errors(
+    copy_example: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main([a.replace("{exp}", str(copy_example)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message in err
+
+
 def test_peers_command(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 

@@ -125,6 +125,11 @@ def simulate_power(
     """
     from rekrut.stats._proportions import wilson_interval
 
+    for name, value in (("postings", postings), ("replicates", replicates)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size!r}")
     chosen = tuple(metrics or [m for m in experiment.metrics if get_metric(m).kind != "duration"])
     plan = experiment.model_copy(update={"metrics": chosen, "primary_metric": chosen[0]})
     level = alpha if alpha is not None else experiment.alpha

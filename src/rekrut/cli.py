@@ -79,17 +79,20 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     spec = experiment.simulation
-    postings = args.postings or (spec.postings if spec else None)
+    postings = args.postings if args.postings is not None else (spec.postings if spec else None)
     if postings is None:
         raise InputError("give --postings (the experiment file has no [simulation] table)")
-    table = simulate(
-        experiment,
-        postings=postings,
-        effects=spec.effects if spec else None,
-        job_category=spec.job_category if spec else None,
-        as_of=spec.as_of if spec else None,
-        rng=args.seed if args.seed is not None else (spec.seed if spec else None),
-    )
+    try:
+        table = simulate(
+            experiment,
+            postings=postings,
+            effects=spec.effects if spec else None,
+            job_category=spec.job_category if spec else None,
+            as_of=spec.as_of if spec else None,
+            rng=args.seed if args.seed is not None else (spec.seed if spec else None),
+        )
+    except ValueError as exc:
+        raise InputError(str(exc), file=args.experiment) from None
     text = _csv_text(table)
     if args.out:
         write_text_atomic(args.out, text)
@@ -165,17 +168,20 @@ def _simulated_power(args: argparse.Namespace) -> int:
         effects = effects_for_lift(experiment, metric, args.lift)
     except ValueError as exc:
         raise InputError(f"--metric {metric}: {exc}") from None
-    postings = args.postings or _planned_postings(experiment)
-    result = simulate_power(
-        experiment,
-        postings=postings,
-        effects=effects,
-        replicates=args.replicates,
-        metrics=[metric],
-        batch_size=max(1, min(500, args.replicates // 10)),
-        progress=not args.quiet,
-        rng=args.seed,
-    )
+    postings = args.postings if args.postings is not None else _planned_postings(experiment)
+    try:
+        result = simulate_power(
+            experiment,
+            postings=postings,
+            effects=effects,
+            replicates=args.replicates,
+            metrics=[metric],
+            batch_size=max(1, min(500, args.replicates // 10)),
+            progress=not args.quiet,
+            rng=args.seed,
+        )
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     if args.format == "json":
         _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:

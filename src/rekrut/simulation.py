@@ -227,8 +227,11 @@ def simulate(
     as_of = as_of or end + dt.timedelta(days=456)
     effects = dict(effects or {})
     _check_effects(experiment, effects)
-    if postings < 1 or (replicates is not None and replicates < 1):
-        raise ValueError("postings and replicates must be positive")
+    for name, value in (("postings", postings), ("replicates", replicates)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
+        ):
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
     copies = replicates or 1
     weights = np.array([arm.weight for arm in experiment.arms])
     arm_index = gen.choice(len(weights), size=postings * copies, p=weights / weights.sum())
