@@ -13,6 +13,17 @@ __all__ = ["NOTES", "Lang", "Note"]
 
 Lang = Literal["da", "en"]
 
+# The count a denominator column holds, in words (Danish, English).
+_COUNT_WORDS: dict[str, tuple[str, str]] = {
+    "postings": ("opslag", "postings"),
+    "impressions": ("visninger", "impressions"),
+    "clicks": ("klik", "clicks"),
+    "applications": ("ansøgninger", "applications"),
+    "qualified": ("kvalificerede ansøgere", "qualified applicants"),
+    "hires": ("ansættelser", "hires"),
+    "retained_12m": ("fastholdte ansættelser", "retained hires"),
+}
+
 NOTES: dict[str, dict[Lang, str]] = {
     "source_paired": {
         "en": "{metric}: each posting was published in every channel, so the channels are "
@@ -29,24 +40,24 @@ NOTES: dict[str, dict[Lang, str]] = {
     "poisson_totals": {
         "en": "{metric}: only arm totals were given, so a Poisson test was used; it cannot check "
         "overdispersion between postings and its interval may be too narrow.",
-        "da": "{metric}: der var kun totaler pr. arm, så der er brugt en Poisson-test; den kan ikke "
+        "da": "{metric}: der var kun totaler pr. gruppe, så der er brugt en Poisson-test; den kan ikke "
         "tage højde for forskelle mellem opslag, og intervallet kan være for smalt.",
     },
     "binomial_totals": {
         "en": "{metric}: only arm totals were given, so applicants are treated as independent; "
         "when postings were randomised the interval may be too narrow.",
-        "da": "{metric}: der var kun totaler pr. arm, så ansøgerne behandles som uafhængige; når "
+        "da": "{metric}: der var kun totaler pr. gruppe, så ansøgerne behandles som uafhængige; når "
         "opslag er fordelt tilfældigt, kan intervallet være for smalt.",
     },
     "ratio_totals": {
         "en": "{metric}: only arm totals were given; the interval treats the cost as fixed and the "
         "count as Poisson, and ignores variation between postings.",
-        "da": "{metric}: der var kun totaler pr. arm; intervallet regner prisen som fast og antallet "
+        "da": "{metric}: der var kun totaler pr. gruppe; intervallet regner prisen som fast og antallet "
         "som Poisson-fordelt og ser bort fra forskelle mellem opslag.",
     },
     "duration_totals": {
         "en": "{metric}: needs one row per posting; it is left out for arm totals.",
-        "da": "{metric}: kræver én række pr. opslag og er udeladt for totaler pr. arm.",
+        "da": "{metric}: kræver én række pr. opslag og er udeladt for totaler pr. gruppe.",
     },
     "duration_bayes": {
         "en": "{metric}: the Bayesian analysis does not model time to hire; see the frequentist "
@@ -63,19 +74,19 @@ NOTES: dict[str, dict[Lang, str]] = {
     "zero_denominator": {
         "en": "{metric}: arm {arm} has no {denominator}, so its value is undefined and its "
         "interval open-ended.",
-        "da": "{metric}: arm {arm} har ingen {denominator}, så værdien er udefineret og intervallet "
+        "da": "{metric}: gruppe {arm} har ingen {denominator}, så værdien er udefineret og intervallet "
         "åbent.",
     },
     "srm": {
         "en": "Sample-ratio mismatch: the postings per arm ({observed}) differ from the planned "
         "allocation (p = {p_value}). Check how postings were assigned before trusting the results.",
-        "da": "Skæv fordeling: antallet af opslag pr. arm ({observed}) afviger fra den planlagte "
+        "da": "Skæv fordeling: antallet af opslag pr. gruppe ({observed}) afviger fra den planlagte "
         "fordeling (p = {p_value}). Undersøg fordelingen af opslag, før resultaterne bruges.",
     },
     "bootstrap_zero": {
         "en": "{metric}: {share} of bootstrap resamples had no {denominator} in an arm and were "
         "left out.",
-        "da": "{metric}: {share} af bootstrap-gentagelserne havde ingen {denominator} i en arm og er "
+        "da": "{metric}: {share} af bootstrap-gentagelserne havde ingen {denominator} i en gruppe og er "
         "udeladt.",
     },
     "retention_unknown": {
@@ -93,16 +104,29 @@ class Note:
 
     Examples
     --------
-    >>> Note("duration_totals", {"metric": "time_to_hire_days"}).text("en")
-    'time_to_hire_days: needs one row per posting; it is left out for arm totals.'
+    >>> note = Note("zero_denominator", {"metric": "cost_per_hire", "arm": "B",
+    ...                                  "denominator": "hires"})
+    >>> note.text("da")
+    'Pris pr. ansættelse: gruppe B har ingen ansættelser, så værdien er udefineret og intervallet åbent.'
+    >>> note.to_dict()["params"]["metric"]  # data keep the id
+    'cost_per_hire'
     """
 
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: Lang = "en") -> str:
-        """Return the note in ``lang``."""
-        return NOTES[self.code][lang].format(**self.params)
+        """Return the note in ``lang``: metrics by their label, counts in words."""
+        from rekrut.metrics import METRICS
+
+        params = dict(self.params)
+        metric = METRICS.get(str(params.get("metric")))
+        if metric is not None:
+            params["metric"] = metric.label_da if lang == "da" else metric.label_en
+        words = _COUNT_WORDS.get(str(params.get("denominator")))
+        if words is not None:
+            params["denominator"] = words[0] if lang == "da" else words[1]
+        return NOTES[self.code][lang].format(**params)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe record with the English text."""

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import rekrut as rk
@@ -139,6 +140,30 @@ def test_written_files_get_ordinary_permissions(
         os.umask(umask)
 
 
+def test_danish_notes_name_metrics_and_counts_in_danish(tmp_path: Path) -> None:
+    plan = rk.Experiment.model_validate(
+        {
+            "id": "tal",
+            "control": "A",
+            "metrics": ["applications_per_posting", "cost_per_hire"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+    totals = pd.DataFrame(
+        {
+            "arm": ["A", "B"],
+            "postings": [20, 18],
+            "applications": [150, 210],
+            "hires": [12, 0],
+            "cost_dkk": [90000, 54000],
+        }
+    )
+    text = write_report(rk.analyze(plan, totals), tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "Pris pr. ansættelse: gruppe B har ingen ansættelser" in text
+    assert "cost_per_hire" not in text
+    assert "hires" not in text
+
+
 def test_cli_report_and_bad_suffix(
     examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -163,8 +188,6 @@ def test_demo_writes_the_danish_report(tmp_path: Path) -> None:
     }
     assert '<html lang="da">' in (tmp_path / "rapport.html").read_text(encoding="utf-8")
     # every metric of the demo has an answer: no row the director reads is left blank
-    import pandas as pd
-
     results = pd.read_csv(tmp_path / "results.csv")
     for column in ("control_value", "treatment_value", "p_value"):
         blank = results.loc[results[column].isna(), "metric"].tolist()
