@@ -164,6 +164,21 @@ def test_danish_notes_name_metrics_and_counts_in_danish(tmp_path: Path) -> None:
     assert "hires" not in text
 
 
+@pytest.mark.parametrize(
+    "options", [{}, {"method": "bayesian"}, {"ratio_interval": "bootstrap", "rng": 1}]
+)
+def test_methods_appendix_speaks_the_readers_language(
+    examples: Path, options: dict[str, object]
+) -> None:
+    result = rk.analyze(examples / "sosu_kanaltest.toml", **options)  # type: ignore[arg-type]
+    danish = render_report(result, kind="md", lang="da").split("## Metoder")[1]
+    english = render_report(result, kind="md", lang="en").split("## Methods")[1]
+    for phrase in ("delta method", "on postings", "two-proportion", "medians", "resamples",
+                   "known cost", "with quasi", " prior\n"):  # fmt: skip
+        assert phrase not in danish
+    assert any(word in english for word in ("delta method", "beta-binomial"))
+
+
 def test_cli_report_and_bad_suffix(
     examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from rekrut.messages import Lang
 from rekrut.metrics import Metric, get_metric
 from rekrut.report._format import fmt_date, fmt_dkk, fmt_number, fmt_percent, fmt_signed_percent
-from rekrut.report._text import t
+from rekrut.report._text import method_name, t
 
 if TYPE_CHECKING:
     from rekrut.analysis import AnalysisResult
@@ -182,7 +182,7 @@ def _plan(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
 def _methods(result: AnalysisResult, lang: Lang) -> list[dict[str, str]]:
     pairs = result.table[["metric", "method"]].drop_duplicates()
     return [
-        {"metric": get_metric(m).label(lang), "method": str(method)}
+        {"metric": get_metric(m).label(lang), "method": method_name(str(method), lang)}
         for m, method in pairs.itertuples(index=False)
     ]
 
