@@ -156,6 +156,16 @@ def test_by_slices_without_the_municipality_are_noted_and_unknown_columns_named(
         peers.compare(kpis, "751", by="region")
 
 
+def test_kpi_tables_from_other_engines_give_the_same_comparison() -> None:
+    pl = pytest.importorskip("polars")
+    kpis = peers.example_kpis()
+    native = peers.compare(pl.from_pandas(kpis), "751", period="2025", by="job_category")
+    pandas = peers.compare(kpis, "751", period="2025", by="job_category")
+    pd.testing.assert_frame_equal(native.table, pandas.table)
+    with pytest.raises(rk.DataError, match="cannot read a int as a KPI table"):
+        peers.compare(42, "751")
+
+
 def test_small_cells_never_leave() -> None:
     kpis = peers.example_kpis()
     tiny = kpis["kommunekode"] == "825"  # Læsø, the smallest municipality

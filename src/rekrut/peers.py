@@ -187,8 +187,26 @@ def find(
     return PeerSet(code, frame.reset_index(drop=True), chosen)
 
 
+def _as_pandas(kpis: Any) -> pd.DataFrame:
+    """A KPI table from pandas, or from any table narwhals reads (polars, pyarrow, DuckDB …).
+
+    KPI tables are small (municipalities × job categories × periods), so they are collected.
+    """
+    if isinstance(kpis, pd.DataFrame):
+        return kpis
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(kpis)
+    except TypeError:
+        raise DataError(f"cannot read a {type(kpis).__name__} as a KPI table") from None
+    lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    collected: pd.DataFrame = lazy.collect().to_pandas()
+    return collected
+
+
 def validate_kpis(
-    kpis: pd.DataFrame, *, source: str | None = None, reference: pd.DataFrame | None = None
+    kpis: Any, *, source: str | None = None, reference: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Check a KPI table (one row per municipality x job_category x period) and normalise it.
 
@@ -205,6 +223,7 @@ def validate_kpis(
     ...
     rekrut.errors.DataError: KPI table, row 2, column failed: failed exceeds postings
     """
+    kpis = _as_pandas(kpis)
     where = source or "KPI table"
 
     def row_of(i: int) -> int:
@@ -215,7 +234,7 @@ def validate_kpis(
     for column in ("kommunekode", "job_category", "period", *KPI_COLUMNS):
         if column not in kpis.columns:
             raise DataError("the column is missing", file=where, column=column)
-    out = kpis.copy()
+    out: pd.DataFrame = kpis.copy()
     known = set((reference if reference is not None else municipalities())["kommunekode"].map(str))
     codes = []
     for i, value in enumerate(out["kommunekode"]):
@@ -297,7 +316,7 @@ class PeerComparison:
 
 
 def compare(
-    kpis: pd.DataFrame,
+    kpis: Any,
     municipality: str | int,
     *,
     job_category: str | None = None,
@@ -337,6 +356,7 @@ def compare(
     unknown = [m for m in metrics if m not in _KPIS]
     if unknown:
         raise InputError(f"unknown KPI {unknown[0]!r}; known: {', '.join(_KPIS)}", column="metrics")
+    kpis = _as_pandas(kpis)
     keys = [by] if isinstance(by, str) else list(by)
     for key in keys:
         if key not in kpis.columns or key in ("kommunekode", *KPI_COLUMNS):
