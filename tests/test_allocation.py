@@ -122,3 +122,14 @@ def test_bad_channel_table_is_rejected() -> None:
         allocate(_channels().assign(cost_dkk=[0, 1, 1, 1]), budget_dkk=1)
     with pytest.raises(ValueError, match="repeated"):
         allocate(pd.concat([_channels(), _channels()]), budget_dkk=1)
+
+
+def test_polars_and_arrow_channel_tables_give_the_pandas_allocation() -> None:
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    reference = allocate(_channels(), budget_dkk=1e5, rng=3).table
+    for table in (pl.from_pandas(_channels()), pa.Table.from_pandas(_channels())):
+        got = allocate(table, budget_dkk=1e5, rng=3).table
+        pd.testing.assert_frame_equal(got, reference)
+    with pytest.raises(ValueError, match="cannot read a list as a channel table"):
+        allocate([1, 2, 3], budget_dkk=1e5)

@@ -180,7 +180,7 @@ def _per_posting(postings: PostingData) -> pd.DataFrame:
         raise DataError(
             "adjustment needs one row per posting, not arm totals", file=postings.source
         )
-    frame = postings.collect(sorted(postings.columns))
+    frame = postings.collect([*sorted(postings.columns), "filled"])
     return frame.reset_index(drop=True)
 
 

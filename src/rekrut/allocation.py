@@ -7,13 +7,14 @@ bounds the user sets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from rekrut.io import to_pandas
 from rekrut.stats._result import FloatArray
 
 __all__ = ["Allocation", "allocate"]
@@ -55,8 +56,12 @@ class Allocation:
         }
 
 
-def _frame(channels: pd.DataFrame | Mapping[str, Sequence[Any]], objective: str) -> pd.DataFrame:
-    frame = channels if isinstance(channels, pd.DataFrame) else pd.DataFrame(dict(channels))
+def _frame(channels: Any, objective: str) -> pd.DataFrame:
+    frame = (
+        pd.DataFrame(dict(channels))
+        if isinstance(channels, Mapping)
+        else to_pandas(channels, "channel table")
+    )
     needed = ["channel", "cost_dkk", "postings", "hires"]
     needed += ["qualified"] if objective == "qualified_per_dkk" else []
     missing = [c for c in needed if c not in frame.columns]
@@ -123,7 +128,7 @@ def project_shares(target: FloatArray, low: FloatArray, high: FloatArray) -> Flo
 
 
 def allocate(
-    channels: pd.DataFrame | Mapping[str, Sequence[Any]],
+    channels: Any,
     *,
     budget_dkk: float,
     objective: Objective = "cost_per_hire",

@@ -10,12 +10,13 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from rekrut.errors import DataError
 
-__all__ = ["read_table", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["read_table", "to_pandas", "write_bytes_atomic", "write_text_atomic"]
 
 _NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
 
@@ -91,3 +92,29 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically and return the path."""
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def to_pandas(table: Any, what: str = "table") -> pd.DataFrame:
+    """A small table from pandas or any engine narwhals reads (polars, pyarrow, DuckDB, …).
+
+    For tables that are small by nature (KPIs, channel histories); posting tables stay in their
+    engine instead (see :func:`rekrut.summarize`).
+
+    Examples
+    --------
+    >>> to_pandas({"a": [1]})
+    Traceback (most recent call last):
+    ...
+    rekrut.errors.DataError: cannot read a dict as a table
+    """
+    if isinstance(table, pd.DataFrame):
+        return table
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(table)
+    except TypeError:
+        raise DataError(f"cannot read a {type(table).__name__} as a {what}") from None
+    lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    collected: pd.DataFrame = lazy.collect().to_pandas()
+    return collected

@@ -21,6 +21,7 @@ from scipy import stats
 
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
+from rekrut.io import to_pandas
 from rekrut.model import normalize_kommunekode
 
 __all__ = [
@@ -187,24 +188,6 @@ def find(
     return PeerSet(code, frame.reset_index(drop=True), chosen)
 
 
-def _as_pandas(kpis: Any) -> pd.DataFrame:
-    """A KPI table from pandas, or from any table narwhals reads (polars, pyarrow, DuckDB …).
-
-    KPI tables are small (municipalities × job categories × periods), so they are collected.
-    """
-    if isinstance(kpis, pd.DataFrame):
-        return kpis
-    import narwhals as nw
-
-    try:
-        frame = nw.from_native(kpis)
-    except TypeError:
-        raise DataError(f"cannot read a {type(kpis).__name__} as a KPI table") from None
-    lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
-    collected: pd.DataFrame = lazy.collect().to_pandas()
-    return collected
-
-
 def validate_kpis(
     kpis: Any, *, source: str | None = None, reference: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -223,7 +206,7 @@ def validate_kpis(
     ...
     rekrut.errors.DataError: KPI table, row 2, column failed: failed exceeds postings
     """
-    kpis = _as_pandas(kpis)
+    kpis = to_pandas(kpis, "KPI table")
     where = source or "KPI table"
 
     def row_of(i: int) -> int:
@@ -356,7 +339,7 @@ def compare(
     unknown = [m for m in metrics if m not in _KPIS]
     if unknown:
         raise InputError(f"unknown KPI {unknown[0]!r}; known: {', '.join(_KPIS)}", column="metrics")
-    kpis = _as_pandas(kpis)
+    kpis = to_pandas(kpis, "KPI table")
     keys = [by] if isinstance(by, str) else list(by)
     for key in keys:
         if key not in kpis.columns or key in ("kommunekode", *KPI_COLUMNS):

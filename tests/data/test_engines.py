@@ -55,6 +55,26 @@ def test_every_engine_gives_the_pandas_statistics(
         )
 
 
+def test_per_posting_methods_give_the_same_answer_from_every_engine(
+    example: tuple[rk.Experiment, pd.DataFrame], tmp_path: Path
+) -> None:
+    # time to hire, the bootstrap and regression adjustment read postings, not sums: they must
+    # see the same postings (and the derived 'filled') whatever holds the table
+    exp, raw = example
+
+    def numbers(table: pd.DataFrame) -> np.ndarray:
+        return table.select_dtypes("number").to_numpy(dtype=float)
+
+    options = {"ratio_interval": "bootstrap", "n_resamples": 300, "rng": 5}
+    reference = rk.analyze(exp, raw, **options).table  # type: ignore[arg-type]
+    adjusted = rk.adjust(exp, raw, covariates=["month"]).table
+    for name, native in _engines(raw, tmp_path).items():
+        got = rk.analyze(exp, native, **options).table  # type: ignore[arg-type]
+        np.testing.assert_allclose(numbers(got), numbers(reference), rtol=1e-10, err_msg=name)
+        again = rk.adjust(exp, native, covariates=["month"]).table
+        np.testing.assert_allclose(numbers(again), numbers(adjusted), rtol=1e-10, err_msg=name)
+
+
 def test_parquet_path_stays_in_duckdb(
     example: tuple[rk.Experiment, pd.DataFrame], tmp_path: Path
 ) -> None:

@@ -100,7 +100,13 @@ class PostingData:
         wanted = [c for c in dict.fromkeys(["arm", *columns]) if c in self.columns]
         if self.frame is not None:
             return self.frame[wanted]
+        # the derived 0/1 column 'filled' (validate_postings adds it to pandas tables)
+        derive = "filled" in columns and "filled" not in self.columns and "hires" in self.columns
+        if derive and "hires" not in wanted:
+            wanted.append("hires")
         collected: pd.DataFrame = self.native.select(*wanted).collect().to_pandas()
+        if derive:
+            collected["filled"] = (collected["hires"] > 0).astype(np.float64)
         return collected
 
 
