@@ -99,6 +99,9 @@ def _proportion(
         n_draws=plan.n_draws,
         rng=plan.rng,
     )
+    if k_t.shape[1] == 1:  # two arms: P(best) is P(better), already computed
+        better = np.asarray(comparison.prob_better, dtype=np.float64)
+        return comparison, np.concatenate([1.0 - better, better], axis=1)
     best = prob_best_beta(
         np.concatenate([k_c[:, :1], k_t], axis=1),
         np.concatenate([n_c[:, :1], n_t], axis=1),

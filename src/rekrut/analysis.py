@@ -195,7 +195,8 @@ def analyze(
         ``"delta"`` (delta method over postings) or ``"bootstrap"`` (resampling postings) for
         cost ratios.
     n_resamples, n_draws, rng
-        Bootstrap resamples, Monte Carlo draws for Bayesian intervals, and the seed.
+        Bootstrap resamples, Monte Carlo draws (Bayesian probability of being best among
+        more than two arms; Bayesian intervals are exact), and the seed.
     pool
         With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
         prior is an empirical-Bayes prior fitted to all groups and arms of the metric, so small

@@ -2,19 +2,33 @@
 
 Proportions use Beta posteriors, counts per unit Gamma posteriors, and cost per outcome the
 inverse of a Gamma posterior on the outcome rate. Probability to beat control and expected
-loss are exact (closed form or fixed Gauss-Hermite quadrature); intervals of the difference
-come from seeded Monte Carlo draws, processed in chunks so memory stays bounded.
+loss are exact (closed form or fixed Gauss-Hermite quadrature), and so are the credible
+intervals of the difference and the lift: quantiles of a difference (or ratio) of two
+independent posteriors, from a Cornish-Fisher series where it is accurate and by inverting the
+distribution function elsewhere (:mod:`rekrut.stats._posteriors`). Seeded Monte Carlo draws,
+processed in chunks so memory stays bounded, remain available as ``interval="monte_carlo"``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
+from rekrut.stats._posteriors import BetaPost as _BetaPost
+from rekrut.stats._posteriors import GammaPost as _GammaPost
+from rekrut.stats._posteriors import (
+    NodeTable,
+    _map,
+    beta_prob_and_loss,
+    difference_quantiles,
+    log_ratio_quantiles,
+)
+from rekrut.stats._posteriors import Post as _Post
+from rekrut.stats._posteriors import beta_greater as _beta_greater
+from rekrut.stats._posteriors import gamma_greater as _gamma_greater
 from rekrut.stats._result import FloatArray, ResultMixin, as_float_array
 
 __all__ = [
@@ -32,12 +46,12 @@ __all__ = [
 
 Direction = Literal["higher", "lower"]
 Decision = Literal["choose_treatment", "keep_control", "continue"]
+Interval = Literal["exact", "monte_carlo"]
 RngLike = np.random.Generator | int | None
 
 _DIRECTIONS = ("higher", "lower")
+_INTERVALS = ("exact", "monte_carlo")
 _CHUNK = 2_000_000  # draws held in memory at once
-_Z, _WEIGHTS = np.polynomial.hermite_e.hermegauss(48)
-_W = _WEIGHTS / np.sqrt(2.0 * np.pi)  # Gauss-Hermite rule for E[g(Z)], Z ~ N(0, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,108 +135,16 @@ def _positive(name: str, value: ArrayLike) -> FloatArray:
     return arr
 
 
-def _check_options(direction: str, credible_level: float, n_draws: int) -> None:
+def _check_options(direction: str, credible_level: float, n_draws: int, interval: str) -> None:
     _check_direction(direction)
     _check_level(credible_level)
     _check_draws(n_draws)
+    if interval not in _INTERVALS:
+        msg = f"interval must be one of {_INTERVALS}, got {interval!r}"
+        raise ValueError(msg)
 
 
 # --------------------------------------------------------------------------- posterior families
-
-
-@dataclass(frozen=True, slots=True)
-class _BetaPost:
-    a: FloatArray
-    b: FloatArray
-
-    def mean(self) -> FloatArray:
-        return self.a / (self.a + self.b)
-
-    def var(self) -> FloatArray:
-        s = self.a + self.b
-        return self.a * self.b / (s * s * (s + 1.0))
-
-    def size_biased(self) -> _BetaPost:
-        # x Beta(x; a, b) ∝ Beta(x; a + 1, b): E[X 1{X > y}] = E[X] P(X⁺ > y)
-        return _BetaPost(self.a + 1.0, self.b)
-
-    def greater(self, other: _BetaPost) -> FloatArray:
-        return _beta_greater(self.a, self.b, other.a, other.b)
-
-    def sample(self, rng: np.random.Generator, cells: slice, n: int) -> FloatArray:
-        a, b = self.a.ravel()[cells, None], self.b.ravel()[cells, None]
-        return rng.beta(a, b, size=(a.shape[0], n))
-
-
-@dataclass(frozen=True, slots=True)
-class _GammaPost:
-    """θ = Y (``inverse=False``) or θ = 1/Y (``inverse=True``) with Y ~ Gamma(shape a, rate r)."""
-
-    a: FloatArray
-    r: FloatArray
-    inverse: bool
-
-    def mean(self) -> FloatArray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.r / (self.a - 1.0) if self.inverse else self.a / self.r
-
-    def size_biased(self) -> _GammaPost:
-        # y Gamma(y; a, r) ∝ Gamma(y; a + 1, r); for θ = 1/Y the size-biased law has shape a - 1
-        return _GammaPost(self.a - 1.0 if self.inverse else self.a + 1.0, self.r, self.inverse)
-
-    def greater(self, other: _GammaPost) -> FloatArray:
-        if self.inverse:
-            return _gamma_greater(other.a, other.r, self.a, self.r)
-        return _gamma_greater(self.a, self.r, other.a, other.r)
-
-    def sample(self, rng: np.random.Generator, cells: slice, n: int) -> FloatArray:
-        a, r = self.a.ravel()[cells, None], self.r.ravel()[cells, None]
-        y = rng.standard_gamma(a, size=(a.shape[0], n))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return r / y if self.inverse else y / r
-
-    def ratio_quantile(self, other: _GammaPost, q: float) -> FloatArray:
-        """Quantile of θ_self / θ_other, exact through the beta distribution."""
-        num, den = (other, self) if self.inverse else (self, other)
-        # Y_num / Y_den = (r_den / r_num) W / (1 - W), W ~ Beta(a_num, a_den)
-        w = special.betaincinv(num.a, den.a, q)
-        one_minus_w = special.betaincinv(den.a, num.a, 1.0 - q)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray((den.r / num.r) * w / one_minus_w, dtype=np.float64)
-
-
-_Post = TypeVar("_Post", _BetaPost, _GammaPost)
-
-
-def _gamma_greater(
-    a_x: FloatArray, r_x: FloatArray, a_y: FloatArray, r_y: FloatArray
-) -> FloatArray:
-    """P(X > Y) for independent X ~ Gamma(a_x, r_x), Y ~ Gamma(a_y, r_y) (rates)."""
-    # r_x X / (r_x X + r_y Y) ~ Beta(a_x, a_y), and X > Y  <=>  it exceeds r_x / (r_x + r_y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(special.betainc(a_y, a_x, r_y / (r_x + r_y)), dtype=np.float64)
-
-
-def _beta_greater(a_x: FloatArray, b_x: FloatArray, a_y: FloatArray, b_y: FloatArray) -> FloatArray:
-    """P(X > Y) for independent Beta variables by quadrature in normal scores.
-
-    P(Y < X) = E[F_Y(Q_X(Φ(Z)))] with Z standard normal. Taking X as the narrower posterior
-    makes the integrand close to a normal CDF of Z, which a 48-point Gauss-Hermite rule
-    integrates to about 1e-13 (checked against Evan Miller's closed form).
-    """
-    a_x, b_x, a_y, b_y = np.broadcast_arrays(a_x, b_x, a_y, b_y)
-    x_narrow = _BetaPost(a_x, b_x).var() <= _BetaPost(a_y, b_y).var()
-    a_n, b_n = np.where(x_narrow, a_x, a_y)[..., None], np.where(x_narrow, b_x, b_y)[..., None]
-    a_w, b_w = np.where(x_narrow, a_y, a_x)[..., None], np.where(x_narrow, b_y, b_x)[..., None]
-    # quantiles of the narrow posterior at Φ(z), from the nearer tail for accuracy
-    lower = _Z < 0
-    q = np.where(
-        lower,
-        special.betaincinv(a_n, b_n, special.ndtr(np.where(lower, _Z, 0.0))),
-        special.betainccinv(a_n, b_n, special.ndtr(np.where(lower, 0.0, -_Z))),
-    )
-    wide_below = special.betainc(a_w, b_w, q) @ _W  # P(wide < narrow)
-    return np.asarray(np.where(x_narrow, wide_below, 1.0 - wide_below), dtype=np.float64)
 
 
 def _rng(rng: RngLike) -> np.random.Generator:
@@ -263,24 +185,42 @@ def _compare(
     n_draws: int,
     rng: RngLike,
     method: str,
+    interval: Interval,
 ) -> BayesComparison:
-    """Shared engine: exact means, probabilities and losses; MC (or exact) intervals."""  # fmt: skip
+    """Shared engine: exact means, probabilities, losses and (by default) intervals."""
     mean_c, mean_t = control.mean(), treatment.mean()
     shape = np.broadcast_shapes(mean_c.shape, mean_t.shape)
-    t_greater = treatment.greater(control)
-    # E[max(θ_x - θ_y, 0)] = E[θ_x] P(θ_x⁺ > θ_y) - E[θ_y] P(θ_x > θ_y⁺), ⁺ = size-biased law
-    if direction == "higher":
-        better, worse, prob = control, treatment, t_greater
+    flat_c, flat_t = (
+        _map(p, lambda v: np.broadcast_to(v, shape).ravel()) for p in (control, treatment)
+    )
+    tables = (NodeTable(flat_c), NodeTable(flat_t))
+    if isinstance(control, _BetaPost) and isinstance(treatment, _BetaPost):
+        t_greater, loss = beta_prob_and_loss(
+            control, treatment, higher=direction == "higher", tables=tables
+        )
+        prob = t_greater if direction == "higher" else 1.0 - t_greater
     else:
-        better, worse, prob = treatment, control, 1.0 - t_greater
-    loss = better.mean() * better.size_biased().greater(worse) - worse.mean() * better.greater(
-        worse.size_biased()
-    )
+        t_greater = treatment.greater(control)
+        # E[max(θ_x - θ_y, 0)] = E[θ_x] P(θ_x⁺ > θ_y) - E[θ_y] P(θ_x > θ_y⁺), ⁺ = size-biased
+        if direction == "higher":
+            better, worse, prob = control, treatment, t_greater
+        else:
+            better, worse, prob = treatment, control, 1.0 - t_greater
+        loss = better.mean() * better.size_biased().greater(worse) - worse.mean() * better.greater(
+            worse.size_biased()
+        )
     tails = ((1.0 - credible_level) / 2.0, (1.0 + credible_level) / 2.0)
-    exact_lift = isinstance(treatment, _GammaPost) and isinstance(control, _GammaPost)
-    low, high, lift_low, lift_high = _diff_draws_quantiles(
-        control, treatment, shape, tails, n_draws, _rng(rng), lift=not exact_lift
-    )
+    gamma = isinstance(treatment, _GammaPost) and isinstance(control, _GammaPost)
+    if interval == "exact":
+        quantiles = difference_quantiles(control, treatment, tails, tables)
+        low, high = np.moveaxis(quantiles, -1, 0)
+        if isinstance(treatment, _BetaPost) and isinstance(control, _BetaPost):
+            log_q = log_ratio_quantiles(control, treatment, tails, tables)
+            lift_low, lift_high = np.moveaxis(np.expm1(log_q), -1, 0)
+    else:
+        low, high, lift_low, lift_high = _diff_draws_quantiles(
+            control, treatment, shape, tails, n_draws, _rng(rng), lift=not gamma
+        )
     if isinstance(treatment, _GammaPost) and isinstance(control, _GammaPost):
         lift_low = treatment.ratio_quantile(control, tails[0]) - 1.0
         lift_high = treatment.ratio_quantile(control, tails[1]) - 1.0
@@ -317,6 +257,7 @@ def compare_beta_binomial(
     credible_level: float = 0.95,
     n_draws: int = 10_000,
     rng: RngLike = None,
+    interval: Interval = "exact",
 ) -> BayesComparison:
     """Compare two proportions with independent Beta posteriors.
 
@@ -331,25 +272,35 @@ def compare_beta_binomial(
     credible_level : float
         Mass of the equal-tailed credible intervals.
     n_draws : int
-        Monte Carlo draws per cell for the intervals of the difference and the lift.
+        Monte Carlo draws per cell, used only with ``interval="monte_carlo"``.
     rng : numpy.random.Generator or int, optional
         Random generator or seed for the Monte Carlo draws.
+    interval : {"exact", "monte_carlo"}
+        How the credible intervals are computed: exact quantiles of the posterior of the
+        difference and of the ratio (default), or equal-tailed quantiles of ``n_draws`` draws.
 
     Returns
     -------
     BayesComparison
-        ``prob_better`` and ``expected_loss`` are exact (``mc_error`` is 0).
+        ``prob_better``, ``expected_loss`` and (by default) the intervals are exact
+        (``mc_error`` is 0).
 
     Notes
     -----
     Posterior :math:`p \\sim \\mathrm{Beta}(\\alpha_0 + k, \\beta_0 + n - k)` per arm.
     :math:`P(p_t > p_c) = \\int_0^1 F_c(Q_t(u))\\,du` is computed with a 48-point Gauss-Hermite
     rule in normal scores :math:`u = \\Phi(z)` of the narrower posterior; it agrees with Evan
-    Miller's closed form sum [1]_ to about 1e-13 for integer parameters. The expected loss of choosing the treatment,
-    :math:`E[\\max(p_c - p_t, 0)]`, uses :math:`E[p\\,1\\{p > y\\}] = E[p]\\,P(p^+ > y)` with
-    :math:`p^+ \\sim \\mathrm{Beta}(\\alpha + 1, \\beta)` [2]_. Intervals of
-    :math:`p_t - p_c` and :math:`p_t / p_c - 1` are equal-tailed quantiles of ``n_draws``
-    posterior draws. ``lift`` is the ratio of the posterior means minus one.
+    Miller's closed form sum [1]_ to about 1e-13 for integer parameters. The expected loss of
+    choosing the treatment, :math:`E[\\max(p_c - p_t, 0)]`, uses
+    :math:`E[p\\,1\\{p > y\\}] = E[p]\\,P(p^+ > y)` with
+    :math:`p^+ \\sim \\mathrm{Beta}(\\alpha + 1, \\beta)` [2]_. The intervals of
+    :math:`p_t - p_c` and :math:`p_t / p_c - 1` are equal-tailed quantiles of their exact
+    posteriors: a Cornish-Fisher series in the exact cumulants [3]_ where every Beta parameter
+    is at least 20 and the series' error estimate is below 2e-4 posterior standard deviations,
+    otherwise numerical inversion of :math:`P(p_t - p_c \\le d) = E[F_t(p_c + d)]` by quadrature.
+    Both agree with adaptive quadrature to within 1e-4 of the interval's width (see the tests),
+    far closer than 10,000 Monte Carlo draws (about 3 % of a standard deviation). ``lift`` is the
+    ratio of the posterior means minus one.
 
     References
     ----------
@@ -357,6 +308,8 @@ def compare_beta_binomial(
        https://www.evanmiller.org/bayesian-ab-testing.html
     .. [2] Stucchio, C. (2015). Bayesian A/B testing at VWO (whitepaper).
        https://vwo.com/downloads/VWO_SmartStats_technical_whitepaper.pdf
+    .. [3] Abramowitz, M. and Stegun, I. A. (1964). Handbook of Mathematical Functions,
+       formula 26.2.51.
 
     Examples
     --------
@@ -367,7 +320,7 @@ def compare_beta_binomial(
     >>> bool(res.diff_ci_low < res.diff < res.diff_ci_high)
     True
     """
-    _check_options(direction, credible_level, n_draws)
+    _check_options(direction, credible_level, n_draws, interval)
     a0, b0 = _positive("prior_alpha", prior_alpha), _positive("prior_beta", prior_beta)
     k_c, n_c = _successes_trials("successes_c", successes_c, "trials_c", trials_c)
     k_t, n_t = _successes_trials("successes_t", successes_t, "trials_t", trials_t)
@@ -379,6 +332,7 @@ def compare_beta_binomial(
         credible_level=credible_level,
         n_draws=n_draws,
         rng=rng,
+        interval=interval,
         method=f"beta-binomial, Beta({float(a0)}, {float(b0)}) prior",
     )
 
@@ -415,6 +369,7 @@ def compare_gamma_poisson(
     credible_level: float = 0.95,
     n_draws: int = 10_000,
     rng: RngLike = None,
+    interval: Interval = "exact",
 ) -> BayesComparison:
     """Compare two Poisson rates (counts per unit of exposure) with Gamma posteriors.
 
@@ -425,14 +380,14 @@ def compare_gamma_poisson(
     prior_shape, prior_rate : float
         Gamma prior (shape, rate) for both arms. The default Gamma(1/2, 0) is Jeffreys' prior;
         it is improper, so each arm needs positive exposure.
-    direction, credible_level, n_draws, rng
+    direction, credible_level, n_draws, rng, interval
         As in :func:`compare_beta_binomial`.
 
     Returns
     -------
     BayesComparison
-        ``prob_better``, ``expected_loss`` and the lift interval are exact; the interval of the
-        difference is Monte Carlo.
+        ``prob_better``, ``expected_loss``, the lift interval (closed form) and the interval of
+        the difference (as in :func:`compare_beta_binomial`) are exact.
 
     Notes
     -----
@@ -455,7 +410,7 @@ def compare_gamma_poisson(
     >>> round(float(res.prob_better), 3)
     0.995
     """
-    _check_options(direction, credible_level, n_draws)
+    _check_options(direction, credible_level, n_draws, interval)
     a0, b0 = _positive("prior_shape", prior_shape), _nonneg("prior_rate", prior_rate)
     a_c, r_c = _gamma_arm("count_c", count_c, "exposure_c", exposure_c, a0, b0)
     a_t, r_t = _gamma_arm("count_t", count_t, "exposure_t", exposure_t, a0, b0)
@@ -467,6 +422,7 @@ def compare_gamma_poisson(
         credible_level=credible_level,
         n_draws=n_draws,
         rng=rng,
+        interval=interval,
         method=f"gamma-Poisson, Gamma({float(a0)}, {float(b0)}) prior",
     )
 
@@ -517,6 +473,7 @@ def compare_counts_overdispersed(
     credible_level: float = 0.95,
     n_draws: int = 10_000,
     rng: RngLike = None,
+    interval: Interval = "exact",
 ) -> BayesComparison:
     """Compare mean counts per unit when units vary more than Poisson (negative binomial).
 
@@ -526,7 +483,7 @@ def compare_counts_overdispersed(
         Per arm: number of units, sum of the counts and sum of the squared counts.
     prior_shape, prior_rate : float
         Gamma prior (shape, rate) on each arm's mean count per unit; default Jeffreys.
-    direction, credible_level, n_draws, rng
+    direction, credible_level, n_draws, rng, interval
         As in :func:`compare_beta_binomial`.
 
     Returns
@@ -557,7 +514,7 @@ def compare_counts_overdispersed(
     >>> round(float(res.prob_better), 2)
     0.76
     """  # fmt: skip
-    _check_options(direction, credible_level, n_draws)
+    _check_options(direction, credible_level, n_draws, interval)
     a0, b0 = _positive("prior_shape", prior_shape), _nonneg("prior_rate", prior_rate)
     arrays = [
         _nonneg(name, value)
@@ -575,6 +532,7 @@ def compare_counts_overdispersed(
         credible_level=credible_level,
         n_draws=n_draws,
         rng=rng,
+        interval=interval,
         method=f"gamma-Poisson with quasi-Poisson dispersion, Gamma({float(a0)}, {float(b0)})",
     )
 
@@ -593,6 +551,7 @@ def compare_cost_per_outcome(
     credible_level: float = 0.95,
     n_draws: int = 10_000,
     rng: RngLike = None,
+    interval: Interval = "exact",
 ) -> BayesComparison:
     """Compare cost per outcome (e.g. per hire) between two arms.
 
@@ -606,14 +565,15 @@ def compare_cost_per_outcome(
         exceed 1 so that the posterior mean cost per outcome exists even with no outcomes.
     direction : {"lower", "higher"}
         Lower cost is better by default.
-    credible_level, n_draws, rng
+    credible_level, n_draws, rng, interval
         As in :func:`compare_beta_binomial`.
 
     Returns
     -------
     BayesComparison
-        Values in cost units per outcome; ``prob_better``, ``expected_loss`` and the lift
-        interval are exact, the interval of the difference is Monte Carlo.
+        Values in cost units per outcome; ``prob_better``, ``expected_loss``, the lift interval
+        (closed form) and the interval of the difference (as in :func:`compare_beta_binomial`)
+        are exact.
 
     Notes
     -----
@@ -639,7 +599,7 @@ def compare_cost_per_outcome(
     >>> round(float(res.prob_better), 2)
     0.93
     """
-    _check_options(direction, credible_level, n_draws)
+    _check_options(direction, credible_level, n_draws, interval)
     a0, b0 = _positive("prior_shape", prior_shape), _nonneg("prior_rate", prior_rate)
     if a0 <= 1.0:
         msg = f"prior_shape must exceed 1 so the mean cost per outcome exists, got {prior_shape!r}"
@@ -657,6 +617,7 @@ def compare_cost_per_outcome(
         credible_level=credible_level,
         n_draws=n_draws,
         rng=rng,
+        interval=interval,
         method=f"cost per outcome, known cost, Gamma({float(a0)}, {float(b0)}) outcome rate",
     )
 
