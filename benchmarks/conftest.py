@@ -11,6 +11,8 @@ import rekrut as rk
 
 CELLS = 20_000
 
+collect_ignore = ["gbstats_loop.py"]  # a script for gbstats' own environment, not a test
+
 MEASURED: list[str] = []
 """Figures that are not times (peak memory), printed after the benchmark table."""
 

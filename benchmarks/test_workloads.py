@@ -68,14 +68,90 @@ def test_a_counts_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> No
 
 
 def test_a_bayesian_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """Beta-Binomial, every output exact: P(better), expected loss, intervals of the
+    difference and the lift."""
     res = benchmark.pedantic(
         compare_beta_binomial,
         args=(cells["x"][0], cells["n"][0], cells["x"][1], cells["n"][1]),
-        kwargs={"n_draws": 2000, "rng": 1},
         rounds=2,
         iterations=1,
     )
     assert res.prob_better.shape == (20_000,)
+
+
+def test_a_bayesian_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """Without rekrut, per cell: 10,000 draws from each Beta posterior with scipy, and
+    P(better), expected loss and the equal-tailed intervals of the difference and the lift
+    from the draws (Monte Carlo error of a 2.5 % quantile: about 3 % of a standard deviation)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+
+    def loop() -> None:
+        for i in range(LOOP_CELLS):
+            (x0, x1), (n0, n1) = cells["x"][:, i], cells["n"][:, i]
+            c = stats.beta(1 + x0, 1 + n0 - x0).rvs(10_000, random_state=rng)
+            t = stats.beta(1 + x1, 1 + n1 - x1).rvs(10_000, random_state=rng)
+            d = t - c
+            (d > 0).mean(), np.maximum(-d, 0).mean()
+            np.quantile(d, [0.025, 0.975]), np.quantile(t / c - 1, [0.025, 0.975])
+
+    benchmark.pedantic(loop, rounds=2, iterations=1)
+
+
+BAYES_PEER_CELLS = 100  # spotify-confidence samples heavily: 100 cells, scaled in the README
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_bayesian_spotify_confidence(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """spotify-confidence's BetaBinomial with the cells as a group column: the absolute and
+    the relative difference (its batch usage)."""
+    sc = pytest.importorskip("spotify_confidence")
+    import pandas as pd
+
+    x, n = (cells[k][:, :BAYES_PEER_CELLS] for k in ("x", "n"))
+    frame = pd.DataFrame(
+        {
+            "cell": np.tile(np.arange(BAYES_PEER_CELLS), 2),
+            "variant": np.repeat(["A", "B"], BAYES_PEER_CELLS),
+            "x": x.ravel(),
+            "n": n.ravel(),
+        }
+    )
+
+    def run() -> Any:
+        test = sc.BetaBinomial(frame, "x", "n", categorical_group_columns=["variant", "cell"])
+        for absolute in (True, False):
+            test.difference(level_1="A", level_2="B", groupby="cell", absolute=absolute)
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+
+
+def test_a_bayesian_gbstats_loop(
+    benchmark: Any, cells: dict[str, np.ndarray], measured: list[str], tmp_path: Path
+) -> None:
+    """gbstats (Gaussian approximation of the effect), per cell, in its own environment."""
+    import json
+    import os
+    import subprocess
+
+    python = os.environ.get("REKRUT_GBSTATS_PYTHON")
+    if not python:
+        pytest.skip("set REKRUT_GBSTATS_PYTHON to gbstats' environment (make bench does)")
+    path = tmp_path / "cells.npz"
+    np.savez(path, x=cells["x"], n=cells["n"])
+    script = Path(__file__).with_name("gbstats_loop.py")
+    command = [python, str(script), str(path), str(LOOP_CELLS * 4)]
+
+    def run() -> dict[str, float]:
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return dict(json.loads(done.stdout))
+
+    result = benchmark.pedantic(run, rounds=1, iterations=1)
+    measured.append(
+        f"(a) gbstats EffectBayesianABTest, absolute and relative: {result['seconds']:.2f} s "
+        f"for {result['cells']:.0f} cells (the loop alone, without starting Python)"
+    )
 
 
 def test_a_analyze_grouped(benchmark: Any, experiment: rk.Experiment) -> None:
