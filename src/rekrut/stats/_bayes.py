@@ -21,7 +21,7 @@ from rekrut.stats._posteriors import BetaPost as _BetaPost
 from rekrut.stats._posteriors import GammaPost as _GammaPost
 from rekrut.stats._posteriors import (
     NodeTable,
-    _map,
+    _flat,
     beta_prob_and_loss,
     difference_quantiles,
     log_ratio_quantiles,
@@ -190,9 +190,7 @@ def _compare(
     """Shared engine: exact means, probabilities, losses and (by default) intervals."""
     mean_c, mean_t = control.mean(), treatment.mean()
     shape = np.broadcast_shapes(mean_c.shape, mean_t.shape)
-    flat_c, flat_t = (
-        _map(p, lambda v: np.broadcast_to(v, shape).ravel()) for p in (control, treatment)
-    )
+    _, flat_c, flat_t, _ = _flat(control, treatment)
     tables = (NodeTable(flat_c), NodeTable(flat_t))
     if isinstance(control, _BetaPost) and isinstance(treatment, _BetaPost):
         t_greater, loss = beta_prob_and_loss(

@@ -260,9 +260,7 @@ def beta_prob_and_loss(
     :math:`E[(θ_t - θ_c)^+]`. ``tables`` (control, treatment) share node quantiles with the
     interval computations; arms are flattened cells.
     """
-    shape = np.broadcast_shapes(np.shape(control.a), np.shape(treatment.a))
-    c = _map(control, lambda v: np.broadcast_to(v, shape).ravel())
-    t = _map(treatment, lambda v: np.broadcast_to(v, shape).ravel())
+    shape, c, t, _ = _flat(control, treatment)
     table_c, table_t = tables if tables is not None else (NodeTable(c), NodeTable(t))
     t_narrow = t.var() <= c.var()
     nodes = np.empty((t_narrow.size, _Z.size))
