@@ -199,3 +199,18 @@ def test_cells_with_undefined_posteriors_are_nan_and_leave_the_others_alone() ->
 def test_bad_interval_option_names_the_parameter() -> None:
     with pytest.raises(ValueError, match="interval must be one of"):
         compare_beta_binomial(1, 2, 1, 2, interval="bootstrap")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("family", ["beta", "gamma", "inverse_gamma"])
+def test_swapping_the_arms_mirrors_the_interval(family: str) -> None:
+    # q_p(T - C) = -q_(1-p)(C - T): the two arms take different paths through the code
+    control, treatment = _random_pairs(family, 400, np.random.default_rng(5))
+    forward = post.difference_quantiles(control, treatment, PROBS)
+    backward = post.difference_quantiles(treatment, control, PROBS)
+    width = forward[:, 1] - forward[:, 0]
+    assert np.all(np.abs(forward + backward[:, ::-1]) <= 1e-4 * width[:, None])
+    if family == "beta":
+        log_f = post.log_ratio_quantiles(control, treatment, PROBS)
+        log_b = post.log_ratio_quantiles(treatment, control, PROBS)
+        width = log_f[:, 1] - log_f[:, 0]
+        assert np.all(np.abs(log_f + log_b[:, ::-1]) <= 1e-4 * width[:, None])

@@ -101,10 +101,22 @@ class BetaPost:
         return np.where(inside, np.exp(log - special.betaln(self.a, self.b)), 0.0)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return np.asarray(special.betaincinv(self.a, self.b, u))
+        return _far_tail(special.betaincinv(self.a, self.b, u), u, self.a, self.b)
 
     def isf(self, u: FloatArray) -> FloatArray:
-        return np.asarray(special.betainccinv(self.a, self.b, u))
+        return 1.0 - _far_tail(1.0 - special.betainccinv(self.a, self.b, u), u, self.b, self.a)
+
+
+def _far_tail(x: FloatArray, u: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
+    """Where scipy's inverse incomplete beta gives NaN (it does for a near 1 and u below about
+    1e-17), the leading term of I_x(a, b) = x^a / (a B(a, b)) (1 + O(x)) near 0."""
+    x = np.asarray(x, dtype=np.float64)
+    failed = np.isnan(x) & (np.asarray(u) > 0) & (np.asarray(u) < 1e-10)
+    if failed.any():
+        with np.errstate(divide="ignore"):
+            log_x = (np.log(u) + np.log(a) + special.betaln(a, b)) / a
+        x = np.where(failed, np.exp(log_x), x)
+    return x
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +209,9 @@ def gamma_greater(a_x: FloatArray, r_x: FloatArray, a_y: FloatArray, r_y: FloatA
 def _beta_nodes(a: FloatArray, b: FloatArray) -> FloatArray:
     """Quantiles of Beta(a, b) at Φ(z) for the 48 Gauss-Hermite nodes, from the nearer tail."""
     lower = _Z < 0
-    a, b = a[..., None], b[..., None]
+    post = BetaPost(a[..., None], b[..., None])
     return np.concatenate(
-        [
-            special.betaincinv(a, b, special.ndtr(_Z[lower])),
-            special.betainccinv(a, b, special.ndtr(-_Z[~lower])),
-        ],
-        axis=-1,
+        [post.ppf(special.ndtr(_Z[lower])), post.isf(special.ndtr(-_Z[~lower]))], axis=-1
     )
 
 
@@ -470,7 +478,7 @@ class _Problem:
         with np.errstate(over="ignore"):  # the window of N where y = g(n) is in W's support
             if self.log_ratio:
                 factor = np.exp(-sign * xs)  # n = y * factor
-                left, right = lo * factor, hi * factor
+                left, right = np.zeros_like(factor), hi * factor  # W's support starts at 0
             else:
                 left, right = lo - sign * xs, hi - sign * xs
         n_lo, n_hi = _support(self.narrow)
