@@ -9,12 +9,16 @@ variables, which have no closed form. They are computed without sampling, in two
    two Beta variables they are polygamma functions. The Cornish-Fisher series [1]_ turns them
    into quantiles, to the terms of order :math:`n^{-2}`. The size of that last group of terms
    estimates the error of the series; where it is below :data:`CF_TOLERANCE` posterior
-   standard deviations, the series is the answer.
+   standard deviations and every shape parameter is at least :data:`CF_MIN_SHAPE`, the series
+   is the answer.
 2. **Numerical inversion** everywhere else (few events, strongly skewed posteriors, moments that
    do not exist): the distribution function
-   :math:`P(\\theta_t - \\theta_c \\le d) = E[F_t(\\theta_c + d)]` is an expectation over the
-   narrower posterior, computed with a 48-point Gauss-Hermite rule in its normal scores (the
-   rule of ``_beta_greater``), and inverted by Newton steps kept inside a bracket.
+   :math:`P(\\theta_t - \\theta_c \\le d) = E[F_t(\\theta_c + d)]` (or the same expectation over
+   the treatment arm) is computed with a 48-point Gauss-Hermite rule in normal scores of the
+   arm that spreads less on the side the quantile depends on, and inverted by Newton steps kept
+   inside a bracket. Where the other arm's distribution function meets an end of its support
+   with a sharp kink inside the range, the rule is restricted to the window where the
+   integrand is not constant.
 
 The Stein recurrence: a density with :math:`(s f)' = (\\alpha - \\beta x) f` for a polynomial
 :math:`s` of degree at most two gives, for :math:`g = (x - m)^k`,
