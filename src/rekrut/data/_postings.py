@@ -106,7 +106,7 @@ class PostingData:
             wanted.append("hires")
         collected: pd.DataFrame = self.native.select(*wanted).collect().to_pandas()
         if derive:
-            collected["filled"] = (collected["hires"] > 0).astype(np.float64)
+            collected["filled"] = filled(collected["hires"])
         return collected
 
 
@@ -276,12 +276,17 @@ def _dates(values: pd.Series, where: _Where) -> pd.Series:
     return parsed
 
 
+def filled(hires: pd.Series) -> pd.Series:
+    """The derived 0/1 column ``filled``: the posting got at least one hire."""
+    return (hires > 0).astype(np.float64)
+
+
 def _per_posting_columns(out: pd.DataFrame, where: _Where) -> pd.DataFrame:
     if "reposted" in out.columns and (out["reposted"] > 1).any():
         pos = _first(out["reposted"] > 1)
         raise where.error("must be 0 or 1 (was the posting a re-posting?)", pos, "reposted")
     if "hires" in out.columns:
-        out["filled"] = (out["hires"] > 0).astype(np.float64)
+        out["filled"] = filled(out["hires"])
     if "days_to_hire" in out.columns and "hires" in out.columns:
         stray = out["days_to_hire"].notna() & (out["hires"] == 0)
         if stray.any():

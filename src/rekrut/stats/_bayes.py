@@ -12,7 +12,7 @@ processed in chunks so memory stays bounded, remain available as ``interval="mon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -26,7 +26,6 @@ from rekrut.stats._posteriors import (
     difference_quantiles,
     log_ratio_quantiles,
 )
-from rekrut.stats._posteriors import Post as _Post
 from rekrut.stats._posteriors import beta_greater as _beta_greater
 from rekrut.stats._posteriors import gamma_greater as _gamma_greater
 from rekrut.stats._result import FloatArray, ResultMixin, as_float_array
@@ -48,6 +47,7 @@ Direction = Literal["higher", "lower"]
 Decision = Literal["choose_treatment", "keep_control", "continue"]
 Interval = Literal["exact", "monte_carlo"]
 RngLike = np.random.Generator | int | None
+_Post = TypeVar("_Post", _BetaPost, _GammaPost)  # both arms of a comparison share a family
 
 _DIRECTIONS = ("higher", "lower")
 _INTERVALS = ("exact", "monte_carlo")
@@ -144,9 +144,6 @@ def _check_options(direction: str, credible_level: float, n_draws: int, interval
         raise ValueError(msg)
 
 
-# --------------------------------------------------------------------------- posterior families
-
-
 def _rng(rng: RngLike) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
@@ -192,11 +189,15 @@ def _compare(
     shape = np.broadcast_shapes(mean_c.shape, mean_t.shape)
     _, flat_c, flat_t, _ = _flat(control, treatment)
     tables = (NodeTable(flat_c), NodeTable(flat_t))
+    tails = ((1.0 - credible_level) / 2.0, (1.0 + credible_level) / 2.0)
     if isinstance(control, _BetaPost) and isinstance(treatment, _BetaPost):
         t_greater, loss = beta_prob_and_loss(
             control, treatment, higher=direction == "higher", tables=tables
         )
         prob = t_greater if direction == "higher" else 1.0 - t_greater
+        if interval == "exact":
+            log_q = log_ratio_quantiles(control, treatment, tails, tables)
+            lift_low, lift_high = np.moveaxis(np.expm1(log_q), -1, 0)
     else:
         t_greater = treatment.greater(control)
         # E[max(θ_x - θ_y, 0)] = E[θ_x] P(θ_x⁺ > θ_y) - E[θ_y] P(θ_x > θ_y⁺), ⁺ = size-biased
@@ -207,21 +208,23 @@ def _compare(
         loss = better.mean() * better.size_biased().greater(worse) - worse.mean() * better.greater(
             worse.size_biased()
         )
-    tails = ((1.0 - credible_level) / 2.0, (1.0 + credible_level) / 2.0)
-    gamma = isinstance(treatment, _GammaPost) and isinstance(control, _GammaPost)
+        # the ratio of two Gamma variables is a scaled beta-prime variable: exact lift quantiles
+        lift_low, lift_high = (treatment.ratio_quantile(control, q) - 1.0 for q in tails)
     if interval == "exact":
-        quantiles = difference_quantiles(control, treatment, tails, tables)
-        low, high = np.moveaxis(quantiles, -1, 0)
-        if isinstance(treatment, _BetaPost) and isinstance(control, _BetaPost):
-            log_q = log_ratio_quantiles(control, treatment, tails, tables)
-            lift_low, lift_high = np.moveaxis(np.expm1(log_q), -1, 0)
+        low, high = np.moveaxis(difference_quantiles(control, treatment, tails, tables), -1, 0)
     else:
-        low, high, lift_low, lift_high = _diff_draws_quantiles(
-            control, treatment, shape, tails, n_draws, _rng(rng), lift=not gamma
+        draws = _diff_draws_quantiles(
+            control,
+            treatment,
+            shape,
+            tails,
+            n_draws,
+            _rng(rng),
+            lift=isinstance(control, _BetaPost),
         )
-    if isinstance(treatment, _GammaPost) and isinstance(control, _GammaPost):
-        lift_low = treatment.ratio_quantile(control, tails[0]) - 1.0
-        lift_high = treatment.ratio_quantile(control, tails[1]) - 1.0
+        low, high = draws[:2]
+        if isinstance(control, _BetaPost):
+            lift_low, lift_high = draws[2:]
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = mean_t / mean_c - 1.0
     return BayesComparison(

@@ -68,13 +68,6 @@ class BetaPost:
         s = self.a + self.b
         return self.a * self.b / (s * s * (s + 1.0))
 
-    def size_biased(self) -> BetaPost:
-        # x Beta(x; a, b) ∝ Beta(x; a + 1, b): E[X 1{X > y}] = E[X] P(X⁺ > y)
-        return BetaPost(self.a + 1.0, self.b)
-
-    def greater(self, other: BetaPost) -> FloatArray:
-        return beta_greater(self.a, self.b, other.a, other.b)
-
     def sample(self, rng: np.random.Generator, cells: slice, n: int) -> FloatArray:
         a, b = self.a.ravel()[cells, None], self.b.ravel()[cells, None]
         return rng.beta(a, b, size=(a.shape[0], n))
@@ -200,7 +193,7 @@ class GammaPost:
         return np.asarray(special.gammainccinv(self.a, u) / self.r)
 
 
-Post = TypeVar("Post", BetaPost, GammaPost)
+Post = TypeVar("Post", bound="BetaPost | GammaPost")
 
 
 def gamma_greater(a_x: FloatArray, r_x: FloatArray, a_y: FloatArray, r_y: FloatArray) -> FloatArray:
@@ -242,6 +235,21 @@ class NodeTable:
         return np.asarray(self._table[index], dtype=np.float64)
 
 
+def _over_narrow(
+    control: BetaPost, treatment: BetaPost, tables: tuple[NodeTable, NodeTable] | None
+) -> tuple[tuple[int, ...], np.ndarray, FloatArray, BetaPost]:
+    """The flattened cells' shape, where the treatment is the narrower posterior N, the nodes
+    of N (quantiles at Φ(z)), and the other posterior W as a column."""
+    shape, c, t, _ = _flat(control, treatment)
+    table_c, table_t = tables if tables is not None else (NodeTable(c), NodeTable(t))
+    t_narrow = t.var() <= c.var()
+    nodes = np.empty((t_narrow.size, _Z.size))
+    nodes[t_narrow] = table_t.rows(np.flatnonzero(t_narrow))
+    nodes[~t_narrow] = table_c.rows(np.flatnonzero(~t_narrow))
+    wide = BetaPost(np.where(t_narrow, c.a, t.a)[:, None], np.where(t_narrow, c.b, t.b)[:, None])
+    return shape, t_narrow, nodes, wide
+
+
 def beta_greater(a_x: FloatArray, b_x: FloatArray, a_y: FloatArray, b_y: FloatArray) -> FloatArray:
     """P(X > Y) for independent Beta variables by quadrature in normal scores.
 
@@ -249,12 +257,9 @@ def beta_greater(a_x: FloatArray, b_x: FloatArray, a_y: FloatArray, b_y: FloatAr
     makes the integrand close to a normal CDF of Z, which a 48-point Gauss-Hermite rule
     integrates to about 1e-13 (checked against Evan Miller's closed form).
     """
-    a_x, b_x, a_y, b_y = np.broadcast_arrays(a_x, b_x, a_y, b_y)
-    x_narrow = BetaPost(a_x, b_x).var() <= BetaPost(a_y, b_y).var()
-    nodes = _beta_nodes(np.where(x_narrow, a_x, a_y), np.where(x_narrow, b_x, b_y))
-    a_w, b_w = np.where(x_narrow, a_y, a_x)[..., None], np.where(x_narrow, b_y, b_x)[..., None]
-    wide_below = special.betainc(a_w, b_w, nodes) @ _W  # P(wide < narrow)
-    return np.asarray(np.where(x_narrow, wide_below, 1.0 - wide_below), dtype=np.float64)
+    shape, x_narrow, nodes, wide = _over_narrow(BetaPost(a_y, b_y), BetaPost(a_x, b_x), None)
+    wide_below = wide.cdf(nodes) @ _W  # P(wide < narrow)
+    return np.asarray(np.where(x_narrow, wide_below, 1.0 - wide_below)).reshape(shape)
 
 
 def beta_prob_and_loss(
@@ -272,16 +277,10 @@ def beta_prob_and_loss(
     :math:`E[(θ_t - θ_c)^+]`. ``tables`` (control, treatment) share node quantiles with the
     interval computations; arms are flattened cells.
     """
-    shape, c, t, _ = _flat(control, treatment)
-    table_c, table_t = tables if tables is not None else (NodeTable(c), NodeTable(t))
-    t_narrow = t.var() <= c.var()
-    nodes = np.empty((t_narrow.size, _Z.size))
-    nodes[t_narrow] = table_t.rows(np.flatnonzero(t_narrow))
-    nodes[~t_narrow] = table_c.rows(np.flatnonzero(~t_narrow))
-    a_w, b_w = np.where(t_narrow, c.a, t.a)[:, None], np.where(t_narrow, c.b, t.b)[:, None]
-    below = special.betainc(a_w, b_w, nodes)  # F_W at the nodes
-    below_plus = special.betainc(a_w + 1.0, b_w, nodes)  # F_{W+}
-    mean_w = a_w / (a_w + b_w)
+    shape, t_narrow, nodes, wide = _over_narrow(control, treatment, tables)
+    below = wide.cdf(nodes)  # F_W at the nodes
+    below_plus = BetaPost(wide.a + 1.0, wide.b).cdf(nodes)  # F_{W+}
+    mean_w = wide.mean()
     wide_below = below @ _W
     t_greater = np.where(t_narrow, wide_below, 1.0 - wide_below)
     # the narrow arm exceeds the other by (x - W)^+, falls short of it by (W - x)^+
@@ -375,23 +374,20 @@ def _accepted(err: FloatArray, w: FloatArray, shapes: FloatArray) -> np.ndarray:
 # support where it is not ("the window"), in normal scores of N restricted to the window.
 
 
-AnyPost = TypeVar("AnyPost", bound="BetaPost | GammaPost")
-
-
-def _map(post: AnyPost, fn: Callable[[FloatArray], FloatArray]) -> AnyPost:
+def _map(post: Post, fn: Callable[[FloatArray], FloatArray]) -> Post:
     """The posterior with ``fn`` applied to each parameter array."""
     if isinstance(post, BetaPost):
-        return cast(AnyPost, BetaPost(fn(post.a), fn(post.b)))
-    return cast(AnyPost, GammaPost(fn(post.a), fn(post.r), post.inverse))
+        return cast(Post, BetaPost(fn(post.a), fn(post.b)))
+    return cast(Post, GammaPost(fn(post.a), fn(post.r), post.inverse))
 
 
-def _where(mask: np.ndarray, x: AnyPost, y: AnyPost) -> AnyPost:
+def _where(mask: np.ndarray, x: Post, y: Post) -> Post:
     """Per cell, the parameters of ``x`` where ``mask`` holds, else those of ``y``."""
     a = np.where(mask, x.a, y.a)
     if isinstance(x, BetaPost) and isinstance(y, BetaPost):
-        return cast(AnyPost, BetaPost(a, np.where(mask, x.b, y.b)))
+        return cast(Post, BetaPost(a, np.where(mask, x.b, y.b)))
     gx, gy = cast(GammaPost, x), cast(GammaPost, y)
-    return cast(AnyPost, GammaPost(a, np.where(mask, gx.r, gy.r), gx.inverse))
+    return cast(Post, GammaPost(a, np.where(mask, gx.r, gy.r), gx.inverse))
 
 
 def _params(post: BetaPost | GammaPost) -> FloatArray:
@@ -402,7 +398,7 @@ def _support(post: BetaPost | GammaPost) -> tuple[float, float]:
     return (0.0, 1.0) if isinstance(post, BetaPost) else (0.0, np.inf)
 
 
-def _quantile(post: AnyPost, p: FloatArray, s: FloatArray) -> FloatArray:
+def _quantile(post: Post, p: FloatArray, s: FloatArray) -> FloatArray:
     """Quantile at lower-tail probability ``p`` (= 1 - ``s``), from the nearer tail."""
     lower = p <= 0.5
     full = _map(post, lambda v: np.broadcast_to(v, p.shape))
