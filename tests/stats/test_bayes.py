@@ -53,6 +53,44 @@ def test_prob_better_matches_evan_millers_closed_form(
     np.testing.assert_allclose(res.prob_better, expected, atol=1e-12)
 
 
+def test_prob_better_matches_the_closed_form_on_random_cells() -> None:
+    """Random cells from 1 to 1,500 trials and success rates from 0.05 % to 95 %: within
+    1e-11 where every shape is at least 5, within 5e-8 with very few successes or failures."""
+    rng = np.random.default_rng(21)
+    n = rng.integers(1, 1500, size=(2, 1500))
+    x = rng.binomial(n, np.exp(rng.uniform(np.log(5e-4), np.log(0.95), size=(2, 1500))))
+    res = compare_beta_binomial(x[0], n[0], x[1], n[1])
+    a, b = 1 + x, 1 + n - x
+    expected = np.array([_miller(*cell) for cell in zip(a[0], b[0], a[1], b[1], strict=True)])
+    error = np.abs(res.prob_better - expected)
+    large = np.minimum(a, b).min(axis=0) >= 5
+    assert large.sum() > 300
+    assert (~large).sum() > 300
+    assert error[large].max() < 1e-11
+    assert error.max() < 5e-8
+
+
+def test_expected_loss_matches_quadrature_on_random_cells() -> None:
+    """E[max(p_c - p_t, 0)] = ∫ f_t(y) E[max(p_c - y, 0)] dy, the inner expectation in
+    closed form, the outer by adaptive quadrature."""
+    rng = np.random.default_rng(22)
+    n = rng.integers(1, 800, size=(2, 40))
+    x = rng.binomial(n, rng.uniform(0.01, 0.9, size=(2, 40)))
+    res = compare_beta_binomial(x[0], n[0], x[1], n[1])
+    for i in range(40):
+        c = stats.beta(1 + x[0, i], 1 + n[0, i] - x[0, i])
+        c_plus = stats.beta(2 + x[0, i], 1 + n[0, i] - x[0, i])  # size-biased
+        t = stats.beta(1 + x[1, i], 1 + n[1, i] - x[1, i])
+
+        def inner(y: float, c=c, c_plus=c_plus, t=t) -> float:
+            return float(t.pdf(y) * (c.mean() * c_plus.sf(y) - y * c.sf(y)))
+
+        expected = integrate.quad(
+            inner, *t.ppf([1e-13, 1 - 1e-13]), epsabs=1e-14, epsrel=1e-10, limit=200
+        )[0]
+        assert abs(res.expected_loss[i] - expected) <= 1e-8 * expected + 1e-13, i
+
+
 def test_prob_better_matches_quadrature_when_arms_differ_hugely_in_size() -> None:
     res = compare_beta_binomial(3, 10, 300_500, 1_000_000, n_draws=100, rng=0)
     expected = _quad_greater(stats.beta(300_501, 699_501), stats.beta(4, 8))
