@@ -30,13 +30,17 @@ def measured() -> list[str]:
 
 @pytest.fixture(scope="session")
 def cells() -> dict[str, np.ndarray]:
-    """20,000 independent two-arm cells: proportions and per-posting count moments."""
+    """20,000 independent two-arm cells: proportions, per-posting count moments, and hires
+    and spend for cost per hire (``n`` postings)."""
     rng = np.random.default_rng(1)
     n = rng.integers(20, 400, size=(2, CELLS)).astype(float)
     p = rng.uniform(0.05, 0.6, size=(2, CELLS))
     mean = rng.uniform(3, 20, size=(2, CELLS))
     var = mean + mean**2 / 1.5
-    return {"n": n, "x": rng.binomial(n.astype(int), p).astype(float), "mean": mean, "var": var}
+    x = rng.binomial(n.astype(int), p).astype(float)
+    hires = rng.binomial(n.astype(int), rng.uniform(0.2, 0.8, size=(2, CELLS))).astype(float)
+    cost = n * rng.uniform(1_000, 6_000, size=(2, CELLS))
+    return {"n": n, "x": x, "mean": mean, "var": var, "hires": hires, "cost": cost}
 
 
 @pytest.fixture(scope="session")
