@@ -91,6 +91,31 @@ def test_expected_loss_matches_quadrature_on_random_cells() -> None:
         assert abs(res.expected_loss[i] - expected) <= 1e-8 * expected + 1e-13, i
 
 
+def test_prob_better_and_loss_with_millions_of_trials() -> None:
+    """A national job board: millions of views per arm. P(better) against Evan Miller's sum
+    (two million terms), the loss against quadrature with scipy's beta functions."""
+    k_c, n_c, k_t, n_t = 41_200, 2_000_000, 41_650, 2_000_000
+    res = compare_beta_binomial(k_c, n_c, k_t, n_t)
+    a_c, b_c, a_t, b_t = 1 + k_c, 1 + n_c - k_c, 1 + k_t, 1 + n_t - k_t
+    i = np.arange(a_t)
+    terms = (
+        special.betaln(a_c + i, b_c + b_t)
+        - np.log(b_t + i)
+        - special.betaln(1 + i, b_t)
+        - special.betaln(a_c, b_c)
+    )
+    np.testing.assert_allclose(res.prob_better, np.exp(terms).sum(), atol=1e-10)
+    c, c_plus, t = stats.beta(a_c, b_c), stats.beta(a_c + 1, b_c), stats.beta(a_t, b_t)
+    expected = integrate.quad(
+        lambda y: t.pdf(y) * (c.mean() * c_plus.sf(y) - y * c.sf(y)),
+        *t.ppf([1e-13, 1 - 1e-13]),
+        epsabs=0,
+        epsrel=1e-10,
+        limit=200,
+    )[0]
+    np.testing.assert_allclose(res.expected_loss, expected, rtol=1e-8)
+
+
 def test_prob_better_matches_quadrature_when_arms_differ_hugely_in_size() -> None:
     res = compare_beta_binomial(3, 10, 300_500, 1_000_000, n_draws=100, rng=0)
     expected = _quad_greater(stats.beta(300_501, 699_501), stats.beta(4, 8))

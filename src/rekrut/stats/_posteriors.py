@@ -240,6 +240,9 @@ MAP_MIN_SHAPE = 5.0
 """Smallest shape parameter for which quadrature nodes come from the Cornish-Fisher map of
 :func:`_mapped_nodes` rather than from exact quantiles."""
 
+_RECURRENCE_MAX = 1e6
+"""Largest a + b for which the size-biased distribution function comes from the recurrence."""
+
 _LOG_W = np.log(_W) + 0.5 * _Z * _Z  # log of the Gauss-Hermite weight times e^{z²/2}
 
 
@@ -362,15 +365,21 @@ class _NormalMap:
     def nodes(self) -> tuple[FloatArray, FloatArray]:
         """Nodes and weights (normalised to sum to one) at the Gauss-Hermite nodes."""
         w, slope = self._scores(_Z)
-        y = self.centre + self.sd * w
+        step = self.sd * w  # y - centre
+        y = self.centre + step
         post = self.post
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            # log f_Y up to a constant per cell: the weights are normalised
+            # log f_Y(y) - log f_Y(centre), written in the step so that it keeps its digits
+            # when the shapes are in the millions; the weights are normalised
             if isinstance(post, BetaPost):
-                log_f = post.a * y - (post.a + post.b) * np.logaddexp(0.0, y)
+                # log f_Y = a y - (a + b) log(1 + e^y)
+                p0 = special.expit(self.centre)
+                log_f = post.a * step - (post.a + post.b) * np.log1p(p0 * np.expm1(step))
             else:
-                log_g = (-y if post.inverse else y) + np.log(post.r)  # log G_a
-                log_f = post.a * log_g - np.exp(log_g)
+                # log f = a u - e^u in u = log G_a = ±y + log r
+                sign = -1.0 if post.inverse else 1.0
+                g0 = np.exp(sign * self.centre + np.log(post.r))
+                log_f = post.a * sign * step - g0 * np.expm1(sign * step)
             log_w = log_f + np.log(slope) + _LOG_W
             weights = np.exp(log_w - log_w.max(axis=-1, keepdims=True))
             weights /= weights.sum(axis=-1, keepdims=True)
@@ -512,6 +521,12 @@ def beta_prob_and_loss(
             - special.betaln(wide.a, wide.b)
         )
     below_plus = np.maximum(below - np.exp(log_term), 0.0)  # F_{W+}
+    # the logarithms of the recurrence's term lose digits as the shapes grow (1e-9 of the
+    # loss's scale at a + b = 1e6): there, the distribution function itself
+    huge = np.flatnonzero(wide.a[:, 0] + wide.b[:, 0] > _RECURRENCE_MAX)
+    if huge.size:
+        plus = BetaPost(wide.a[huge] + 1.0, wide.b[huge])
+        below_plus[huge] = plus.cdf(nodes[huge])
     mean_w = wide.mean()
     wide_below = _expect(below, weights)
     t_greater = np.where(t_narrow, wide_below, 1.0 - wide_below)
