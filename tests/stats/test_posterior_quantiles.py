@@ -274,3 +274,17 @@ def test_early_stop_of_the_root_search_does_not_move_the_interval(
         slow_log = post.log_ratio_quantiles(control, treatment, PROBS)
         width = slow_log[:, 1] - slow_log[:, 0]
         assert np.all(np.abs(quick_log - slow_log) <= 1e-7 * width[:, None])
+
+
+def test_cells_sharing_a_posterior_get_the_answer_of_that_cell_alone() -> None:
+    """Node tables are computed once per distinct posterior: repeated, shuffled cells must
+    each get exactly what the cell gets on its own."""
+    rng = np.random.default_rng(13)
+    n = rng.integers(3, 15, size=(2, 40))
+    x = rng.binomial(n, 0.3)
+    pick = rng.integers(0, 40, size=400)  # many repeats
+    together = compare_beta_binomial(x[0, pick], n[0, pick], x[1, pick], n[1, pick])
+    for j in range(0, 400, 37):
+        alone = compare_beta_binomial(*(v[pick[j]] for v in (x[0], n[0], x[1], n[1])))
+        for name in ("prob_better", "expected_loss", "diff_ci_low", "lift_ci_high"):
+            assert getattr(together, name)[j] == pytest.approx(getattr(alone, name), rel=1e-12)

@@ -388,25 +388,36 @@ class _NormalMap:
 
 class NodeTable:
     """Quadrature nodes, weights and marks (:class:`Nodes`) of each cell's posterior, computed
-    once per cell when first needed (they are the costly part of every quadrature here): the
-    map of :class:`_NormalMap` where it is usable, else quantiles at Φ(z) with the
-    Gauss-Hermite weights."""
+    once per distinct posterior when first needed (they are the costly part of every
+    quadrature here, and cells with few events share their posteriors): the map of
+    :class:`_NormalMap` where it is usable, else quantiles at Φ(z) with the Gauss-Hermite
+    weights."""
 
     def __init__(self, post: BetaPost | GammaPost) -> None:
-        self.post = _map(post, np.ravel)
-        cells = np.size(self.post.a)
+        flat = _map(post, np.ravel)
+        self.post = flat
+        first, second = _params(flat)
+        # one row per distinct posterior (a pair of parameters as one complex number sorts
+        # four times faster than rows of an array)
+        distinct, key = np.unique(first + 1j * second, return_inverse=True)
+        self._key = np.asarray(key, dtype=np.intp).ravel()
+        self._distinct: BetaPost | GammaPost
+        if isinstance(flat, BetaPost):
+            self._distinct = BetaPost(distinct.real.copy(), distinct.imag.copy())
+        else:
+            self._distinct = GammaPost(distinct.real.copy(), distinct.imag.copy(), flat.inverse)
+        size = len(distinct)
         self._table = Nodes(
-            np.empty((cells, _Z.size)), np.empty((cells, _Z.size)), np.empty((cells, 3))
+            np.empty((size, _Z.size)), np.empty((size, _Z.size)), np.empty((size, 3))
         )
-        self._have = np.zeros(cells, dtype=bool)  # nodes and weights
-        self._marked = np.zeros(cells, dtype=bool)  # marks, and whether mapped
-        self._mapped = np.zeros(cells, dtype=bool)
+        self._have = np.zeros(size, dtype=bool)  # nodes and weights
+        self._marked = np.zeros(size, dtype=bool)  # marks, and whether mapped
+        self._mapped = np.zeros(size, dtype=bool)
 
-    def mapped(self, index: np.ndarray) -> np.ndarray:
-        """Whether the cells ``index`` have mapped nodes (:class:`_NormalMap`)."""
-        todo = np.unique(index[~self._marked[index]])
+    def _mark(self, keys: np.ndarray) -> None:
+        todo = np.unique(keys[~self._marked[keys]])
         if todo.size:
-            part = _map(self.post, lambda v: v[todo])
+            part = _map(self._distinct, lambda v: v[todo])
             normal = _NormalMap.of(part)
             mapped = normal.usable()
             self._mapped[todo] = mapped
@@ -416,29 +427,37 @@ class NodeTable:
                 exact = _map(part, lambda v: v[~mapped])
                 marks[todo[~mapped]] = _exact_quantiles(exact, _MARKS)
             self._marked[todo] = True
-        return np.asarray(self._mapped[index], dtype=bool)
+
+    def mapped(self, index: np.ndarray) -> np.ndarray:
+        """Whether the cells ``index`` have mapped nodes (:class:`_NormalMap`)."""
+        keys = self._key[index]
+        self._mark(keys)
+        return np.asarray(self._mapped[keys], dtype=bool)
 
     def marks(self, index: np.ndarray) -> FloatArray:
         """Quantiles at Φ(-2), Φ(0), Φ(2) of the cells ``index`` (approximate where mapped)."""
-        self.mapped(index)
-        return np.asarray(self._table.marks[index], dtype=np.float64)
+        keys = self._key[index]
+        self._mark(keys)
+        return np.asarray(self._table.marks[keys], dtype=np.float64)
 
     def rows(self, index: np.ndarray) -> Nodes:
         """The nodes of the cells ``index``."""
-        todo = np.unique(index[~self._have[index]])
+        keys = self._key[index]
+        self._mark(keys)
+        todo = np.unique(keys[~self._have[keys]])
         table = self._table
         if todo.size:
-            mapped = self.mapped(todo)
+            mapped = self._mapped[todo]
             if mapped.any():
-                part = _map(self.post, lambda v: v[todo[mapped]])
+                part = _map(self._distinct, lambda v: v[todo[mapped]])
                 nodes, weights = _NormalMap.of(part).nodes()
                 table.nodes[todo[mapped]], table.weights[todo[mapped]] = nodes, weights
             if not mapped.all():
-                part = _map(self.post, lambda v: v[todo[~mapped]])
+                part = _map(self._distinct, lambda v: v[todo[~mapped]])
                 table.nodes[todo[~mapped]] = _exact_quantiles(part, _Z)
                 table.weights[todo[~mapped]] = _W
             self._have[todo] = True
-        return Nodes(table.nodes[index], table.weights[index], table.marks[index])
+        return Nodes(table.nodes[keys], table.weights[keys], table.marks[keys])
 
 
 def _over_narrow(
