@@ -44,6 +44,15 @@ def cells() -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="session")
+def few_events() -> dict[str, np.ndarray]:
+    """20,000 two-arm cells with few events: 5-40 trials per arm, rates 5-60 %."""
+    rng = np.random.default_rng(4)
+    n = rng.integers(5, 40, size=(2, CELLS)).astype(float)
+    x = rng.binomial(n.astype(int), rng.uniform(0.05, 0.6, size=(2, CELLS))).astype(float)
+    return {"n": n, "x": x}
+
+
+@pytest.fixture(scope="session")
 def experiment() -> rk.Experiment:
     return rk.Experiment.model_validate(
         {

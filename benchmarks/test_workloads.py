@@ -74,22 +74,18 @@ def test_a_counts_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> No
     benchmark.pedantic(loop, rounds=3, iterations=1)
 
 
-def test_a_bayesian_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
-    """Beta-Binomial, every output exact: P(better), expected loss, intervals of the
-    difference and the lift."""
+def _beta_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
     res = benchmark.pedantic(
         compare_beta_binomial,
         args=(cells["x"][0], cells["n"][0], cells["x"][1], cells["n"][1]),
-        rounds=2,
+        rounds=3,
+        warmup_rounds=1,
         iterations=1,
     )
     assert res.prob_better.shape == (20_000,)
 
 
-def test_a_bayesian_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
-    """Without rekrut, per cell: 10,000 draws from each Beta posterior with scipy, and
-    P(better), expected loss and the equal-tailed intervals of the difference and the lift
-    from the draws (Monte Carlo error of a 2.5 % quantile: about 3 % of a standard deviation)."""
+def _beta_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
     from scipy import stats
 
     rng = np.random.default_rng(1)
@@ -99,11 +95,35 @@ def test_a_bayesian_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> 
             (x0, x1), (n0, n1) = cells["x"][:, i], cells["n"][:, i]
             c = stats.beta(1 + x0, 1 + n0 - x0).rvs(10_000, random_state=rng)
             t = stats.beta(1 + x1, 1 + n1 - x1).rvs(10_000, random_state=rng)
-            d = t - c
-            (d > 0).mean(), np.maximum(-d, 0).mean()
-            np.quantile(d, [0.025, 0.975]), np.quantile(t / c - 1, [0.025, 0.975])
+            _draw_summary(c, t, higher=True)
 
     benchmark.pedantic(loop, rounds=2, iterations=1)
+
+
+def test_a_bayesian_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """Beta-Binomial, every output exact: P(better), expected loss, intervals of the
+    difference and the lift."""
+    _beta_vectorised(benchmark, cells)
+
+
+def test_a_bayesian_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
+    """Without rekrut, per cell: 10,000 draws from each Beta posterior with scipy, and
+    P(better), expected loss and the equal-tailed intervals of the difference and the lift
+    from the draws (Monte Carlo error of a 2.5 % quantile: about 3 % of a standard deviation)."""
+    _beta_scipy_loop(benchmark, cells)
+
+
+def test_a_bayesian_few_events_vectorised(
+    benchmark: Any, few_events: dict[str, np.ndarray]
+) -> None:
+    """The same with 5-40 trials per arm: more cells need the numerical inversion."""
+    _beta_vectorised(benchmark, few_events)
+
+
+def test_a_bayesian_few_events_scipy_loop(
+    benchmark: Any, few_events: dict[str, np.ndarray]
+) -> None:
+    _beta_scipy_loop(benchmark, few_events)
 
 
 def _draw_summary(
@@ -129,7 +149,8 @@ def test_a_bayesian_counts_vectorised(benchmark: Any, cells: dict[str, np.ndarra
     res = benchmark.pedantic(
         compare_counts_overdispersed,
         args=(n[0], s[0], ss[0], n[1], s[1], ss[1]),
-        rounds=2,
+        rounds=3,
+        warmup_rounds=1,
         iterations=1,
     )
     assert res.prob_better.shape == (20_000,)
@@ -162,7 +183,8 @@ def test_a_bayesian_cost_vectorised(benchmark: Any, cells: dict[str, np.ndarray]
     res = benchmark.pedantic(
         compare_cost_per_outcome,
         args=(cost[0], n[0], hires[0], cost[1], n[1], hires[1]),
-        rounds=2,
+        rounds=3,
+        warmup_rounds=1,
         iterations=1,
     )
     assert res.prob_better.shape == (20_000,)

@@ -261,19 +261,26 @@ def test_early_stop_of_the_root_search_does_not_move_the_interval(
     family: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The search stops one Halley step after the Newton distance to the root falls below
-    3e-3 of the spread; searching to 1e-10 gives the same interval to 1e-7 of its width."""
+    3e-3 of the spread (1e-4 at a sharp kink); searching to 1e-10 gives the same interval to
+    1e-7 of its width, and to 1e-5 where an arm has a shape below 5 (2e-6 measured, for
+    U-shaped arms)."""
     control, treatment = _random_pairs(family, 600, np.random.default_rng(8))
+    sharp = np.zeros(600, dtype=bool)
+    if family == "beta":  # an arm with fewer than five successes or failures
+        shapes = np.minimum.reduce([control.a, control.b, treatment.a, treatment.b])
+        sharp = shapes < post._SMOOTH_CONTACT
+    bound = np.where(sharp, 1e-5, 1e-7)[:, None]
     quick = post.difference_quantiles(control, treatment, PROBS)
     quick_log = post.log_ratio_quantiles(control, treatment, PROBS) if family == "beta" else None
     monkeypatch.setattr(post, "_STEP_TOLERANCE", 1e-10)
     monkeypatch.setattr(post, "_SHARP_TOLERANCE", 1e-10)
     slow = post.difference_quantiles(control, treatment, PROBS)
     width = slow[:, 1] - slow[:, 0]
-    assert np.all(np.abs(quick - slow) <= 1e-7 * width[:, None])
+    assert np.all(np.abs(quick - slow) <= bound * width[:, None])
     if quick_log is not None:
         slow_log = post.log_ratio_quantiles(control, treatment, PROBS)
         width = slow_log[:, 1] - slow_log[:, 0]
-        assert np.all(np.abs(quick_log - slow_log) <= 1e-7 * width[:, None])
+        assert np.all(np.abs(quick_log - slow_log) <= bound * width[:, None])
 
 
 def test_cells_sharing_a_posterior_get_the_answer_of_that_cell_alone() -> None:
