@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TypeVar, cast
 
 import numpy as np
@@ -783,11 +784,12 @@ class _Problem:
         sign = self._sign()
         with np.errstate(over="ignore", invalid="ignore"):
             y = nodes * np.exp(sign * xs) if self.log_ratio else nodes + sign * xs
-        full = _map(self.wide, lambda v: np.broadcast_to(v, y.shape))
-        rising = np.broadcast_to(self.over_c[:, None], y.shape)
+        # over the control the integrand is W's distribution function, else its survival
         h = np.empty(y.shape)
-        h[rising] = _map(full, lambda v: v[rising]).cdf(y[rising])
-        h[~rising] = _map(full, lambda v: v[~rising]).sf(y[~rising])
+        for rows, survival in ((self.over_c, False), (~self.over_c, True)):
+            if rows.any():
+                part = _map(self.wide, itemgetter(rows))
+                h[rows] = part.sf(y[rows]) if survival else part.cdf(y[rows])
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             jacobian = y if self.log_ratio else 1.0
             pdf = self.wide.pdf(y)
