@@ -40,7 +40,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import TypeVar, cast
 
@@ -863,17 +863,19 @@ def _exact(
     probs: tuple[float, ...],
     start: FloatArray,
     log_ratio: bool,
-    nodes: tuple[Nodes, Nodes],
+    tables: tuple[NodeTable, NodeTable],
+    index: np.ndarray,
 ) -> FloatArray:
     """Quantiles of θ_t - θ_c (or log θ_t/θ_c) by inverting F; shape (cells, probs).
 
-    For each tail, N is the arm that spreads less on the side that tail depends on (the
-    lower tail of the difference on the control's upper side and the treatment's lower
-    side), so the integrand changes slowly over N.
+    ``control`` and ``treatment`` are the cells ``index`` of the tables' posteriors. For each
+    tail, N is the arm that spreads less on the side that tail depends on (the lower tail of
+    the difference on the control's upper side and the treatment's lower side), so the
+    integrand changes slowly over N; only N's nodes are computed.
     """
-    nodes_c, nodes_t = nodes
-    mid_c, down_c, up_c = _spreads(nodes_c.marks, log_ratio)
-    mid_t, down_t, up_t = _spreads(nodes_t.marks, log_ratio)
+    table_c, table_t = tables
+    mid_c, down_c, up_c = _spreads(table_c.marks(index), log_ratio)
+    mid_t, down_t, up_t = _spreads(table_t.marks(index), log_ratio)
     scale = np.hypot(down_c + up_c, down_t + up_t) / 4.0
     out = []
     for j, q in enumerate(probs):
@@ -884,27 +886,26 @@ def _exact(
         usable = np.isfinite(start[:, j]) & (np.abs(start[:, j] - normal) <= 3.0 * side)
         guess = np.where(usable, start[:, j], normal)
 
-        def problem(over_c: np.ndarray, windowed: bool = False) -> _Problem:
-            return _Problem(
-                _map(_where(over_c, control, treatment), lambda v: v[:, None]),
-                _map(_where(over_c, treatment, control), lambda v: v[:, None]),
-                over_c,
-                log_ratio,
-                (
-                    np.where(over_c[:, None], nodes_c.nodes, nodes_t.nodes),
-                    np.where(over_c[:, None], nodes_c.weights, nodes_t.weights),
-                ),
-                windowed,
-            )
-
         # the arm that spreads less on the side this tail depends on
         over_c = up_c <= down_t if q < 0.5 else down_c <= up_t
-        fixed = problem(over_c)
+        nodes, weights = np.empty((2, over_c.size, _Z.size))
+        for table, rows in ((table_c, over_c), (table_t, ~over_c)):
+            found = table.rows(index[rows])
+            nodes[rows], weights[rows] = found.nodes, found.weights
+
+        fixed = _Problem(
+            _map(_where(over_c, control, treatment), lambda v: v[:, None]),
+            _map(_where(over_c, treatment, control), lambda v: v[:, None]),
+            over_c,
+            log_ratio,
+            (nodes, weights),
+            windowed=False,
+        )
         x = _invert(fixed, q, guess, scale, _STEP_TOLERANCE)
         # where a sharp kink falls inside N at the root, finish inside the window
         sharp = np.flatnonzero(fixed.kink(x) < _SMOOTH_CONTACT)
         if sharp.size:
-            windowed = problem(over_c, windowed=True).rows(sharp)
+            windowed = replace(fixed, windowed=True).rows(sharp)
             x[sharp] = _invert(windowed, q, x[sharp], scale[sharp], _SHARP_TOLERANCE)
         out.append(x)
     return np.stack(out, axis=-1)
@@ -1006,8 +1007,7 @@ def _quantiles(
 
     def exact(index: np.ndarray, start: FloatArray) -> FloatArray:
         part_c, part_t = _map(c, lambda v: v[index]), _map(t, lambda v: v[index])
-        nodes = (table_c.rows(index), table_t.rows(index))
-        return _exact(part_c, part_t, probs, start, log_ratio, nodes)
+        return _exact(part_c, part_t, probs, start, log_ratio, (table_c, table_t), index)
 
     out = _combine(cornish_fisher(kappa, probs), centre, exact, usable, _shapes(c, t))
     return out.reshape(*shape, len(probs))
