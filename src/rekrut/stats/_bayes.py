@@ -292,8 +292,8 @@ def compare_beta_binomial(
     :math:`P(p_t > p_c) = E[F_c(p_t)]` (or the same over the control) is computed by
     Gauss-Hermite quadrature in normal scores of one posterior, mapped through the logit scale
     where every shape is at least 5 (see ``docs/methods/bayesian.md``); it agrees with Evan
-    Miller's closed form sum [1]_ to about 1e-11 there, and to 5e-8 with one or two successes. The expected loss of
-    choosing the treatment, :math:`E[\\max(p_c - p_t, 0)]`, uses
+    Miller's closed form sum [1]_ to about 1e-11 there, and to 5e-8 with one or two
+    successes. The expected loss of choosing the treatment, :math:`E[\\max(p_c - p_t, 0)]`, uses
     :math:`E[p\\,1\\{p > y\\}] = E[p]\\,P(p^+ > y)` with
     :math:`p^+ \\sim \\mathrm{Beta}(\\alpha + 1, \\beta)` [2]_. The intervals of
     :math:`p_t - p_c` and :math:`p_t / p_c - 1` are equal-tailed quantiles of their exact

@@ -245,7 +245,7 @@ def gamma_greater(a_x: FloatArray, r_x: FloatArray, a_y: FloatArray, r_y: FloatA
 
 MAP_MIN_SHAPE = 5.0
 """Smallest shape parameter for which quadrature nodes come from the Cornish-Fisher map of
-:func:`_mapped_nodes` rather than from exact quantiles."""
+:class:`_NormalMap` rather than from exact quantiles."""
 
 _RECURRENCE_MAX = 1e6
 """Largest a + b for which the size-biased distribution function comes from the recurrence."""
@@ -467,6 +467,18 @@ class NodeTable:
         return Nodes(table.nodes[keys], table.weights[keys], table.marks[keys])
 
 
+def _nodes_of(
+    first: NodeTable, second: NodeTable, use_first: np.ndarray, index: np.ndarray
+) -> tuple[FloatArray, FloatArray]:
+    """Nodes and weights of the cells ``index``: from ``first`` where ``use_first``, else from
+    ``second`` (only the tables' rows in use are computed)."""
+    nodes, weights = np.empty((2, index.size, _Z.size))
+    for table, rows in ((first, use_first), (second, ~use_first)):
+        found = table.rows(index[rows])
+        nodes[rows], weights[rows] = found.nodes, found.weights
+    return nodes, weights
+
+
 def _over_narrow(
     control: BetaPost, treatment: BetaPost, tables: tuple[NodeTable, NodeTable] | None
 ) -> tuple[tuple[int, ...], np.ndarray, FloatArray, FloatArray, BetaPost]:
@@ -493,10 +505,7 @@ def _over_narrow(
         [map_t, small_t > small_c],
         np.where(mid_t >= mid_c, down_t <= up_c, up_t <= down_c),
     )
-    nodes, weights = np.empty((2, t_narrow.size, _Z.size))
-    for table, where in ((table_t, t_narrow), (table_c, ~t_narrow)):
-        found = table.rows(np.flatnonzero(where))
-        nodes[where], weights[where] = found.nodes, found.weights
+    nodes, weights = _nodes_of(table_t, table_c, t_narrow, every)
     wide = BetaPost(np.where(t_narrow, c.a, t.a)[:, None], np.where(t_narrow, c.b, t.b)[:, None])
     return shape, t_narrow, nodes, weights, wide
 
@@ -888,11 +897,7 @@ def _exact(
 
         # the arm that spreads less on the side this tail depends on
         over_c = up_c <= down_t if q < 0.5 else down_c <= up_t
-        nodes, weights = np.empty((2, over_c.size, _Z.size))
-        for table, rows in ((table_c, over_c), (table_t, ~over_c)):
-            found = table.rows(index[rows])
-            nodes[rows], weights[rows] = found.nodes, found.weights
-
+        nodes, weights = _nodes_of(table_c, table_t, over_c, index)
         fixed = _Problem(
             _map(_where(over_c, control, treatment), lambda v: v[:, None]),
             _map(_where(over_c, treatment, control), lambda v: v[:, None]),
