@@ -55,6 +55,26 @@ def test_probability_best_sums_to_one_over_arms(three_arm: rk.Experiment) -> Non
         assert total == pytest.approx(1.0, abs=1e-9)
 
 
+def test_control_is_the_same_beside_every_treatment(three_arm: rk.Experiment) -> None:
+    """One pooled dispersion per group: the overdispersed count model gives the control one
+    posterior, whichever treatment it stands beside."""
+    data = rk.simulate(three_arm, postings=25, effects={"C": {"applications": 2.0}}, rng=5)
+    table = rk.analyze(three_arm, data, method="bayesian", rng=5).table
+    for _, rows in table.groupby("metric"):
+        values = rows["control_value"].to_numpy()
+        assert (values == values[0]).all(), rows["metric"].iloc[0]
+
+
+def test_given_dispersion_is_used_as_given() -> None:
+    from rekrut.stats import compare_counts_overdispersed
+
+    res = compare_counts_overdispersed(20, 160, 2400, 20, 220, 4000, dispersion=3.0)
+    # Jeffreys prior Gamma(0.5, 0) on the data divided by 3: mean (0.5 + 160/3) / (20/3)
+    assert res.control_value == pytest.approx((0.5 + 160 / 3) / (20 / 3))
+    with pytest.raises(ValueError, match="dispersion must be finite and positive"):
+        compare_counts_overdispersed(20, 160, 2400, 20, 220, 4000, dispersion=0.0)
+
+
 def test_seeded_runs_repeat(three_arm: rk.Experiment) -> None:
     data = rk.simulate(three_arm, postings=200, rng=3)
     a = rk.analyze(three_arm, data, method="bayesian", rng=9).table

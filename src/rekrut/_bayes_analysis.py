@@ -135,6 +135,9 @@ def _count(
         )
         phi = np.ones((n.shape[0], 1))
     else:
+        # one dispersion per group, pooled over every arm: the control's posterior is then the
+        # same beside each treatment, and P(best) uses the same one
+        phi = _pooled_dispersion(n, total, _all_arms(cells, "sum_xx"))[:, None]
         comparison = compare_counts_overdispersed(
             c["n"],
             c["sum_x"],
@@ -148,8 +151,8 @@ def _count(
             credible_level=level,
             n_draws=plan.n_draws,
             rng=plan.rng,
+            dispersion=phi,
         )
-        phi = _pooled_dispersion(n, total, _all_arms(cells, "sum_xx"))[:, None]
     best = prob_best_gamma(
         prior.prior_shape + total / phi,
         prior.prior_rate + n / phi,

@@ -476,6 +476,7 @@ def compare_counts_overdispersed(
     n_draws: int = 10_000,
     rng: RngLike = None,
     interval: Interval = "exact",
+    dispersion: ArrayLike | None = None,
 ) -> BayesComparison:
     """Compare mean counts per unit when units vary more than Poisson (negative binomial).
 
@@ -487,6 +488,10 @@ def compare_counts_overdispersed(
         Gamma prior (shape, rate) on each arm's mean count per unit; default Jeffreys.
     direction, credible_level, n_draws, rng, interval
         As in :func:`compare_beta_binomial`.
+    dispersion : array_like, optional
+        The dispersion factor to use, e.g. pooled over every arm of an experiment with more
+        than two (so that the control's posterior is the same beside each treatment); by
+        default estimated from the two arms with :func:`dispersion_factor`.
 
     Returns
     -------
@@ -523,7 +528,7 @@ def compare_counts_overdispersed(
         for name, value in (("n_c", n_c), ("sum_c", sum_c), ("sumsq_c", sumsq_c),
                             ("n_t", n_t), ("sum_t", sum_t), ("sumsq_t", sumsq_t))
     ]  # fmt: skip
-    phi = dispersion_factor(*arrays)
+    phi = dispersion_factor(*arrays) if dispersion is None else _positive("dispersion", dispersion)
     a_c, r_c = _gamma_arm("sum_c", arrays[1] / phi, "n_c", arrays[0] / phi, a0, b0)
     a_t, r_t = _gamma_arm("sum_t", arrays[4] / phi, "n_t", arrays[3] / phi, a0, b0)
     a_c, r_c, a_t, r_t = np.broadcast_arrays(a_c, r_c, a_t, r_t)
