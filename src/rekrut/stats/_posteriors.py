@@ -81,10 +81,6 @@ class BetaPost:
     def mean(self) -> FloatArray:
         return self.a / (self.a + self.b)
 
-    def var(self) -> FloatArray:
-        s = self.a + self.b
-        return self.a * self.b / (s * s * (s + 1.0))
-
     def sample(self, rng: np.random.Generator, cells: slice, n: int) -> FloatArray:
         a, b = self.a.ravel()[cells, None], self.b.ravel()[cells, None]
         return rng.beta(a, b, size=(a.shape[0], n))
@@ -257,17 +253,6 @@ _MARKS = np.array([-2.0, 0.0, 2.0])
 """Normal scores of the quantiles that describe each posterior's spread on either side."""
 
 
-@dataclass(frozen=True, slots=True)
-class Nodes:
-    """Quadrature over a set of cells' posteriors: E[g(θ)] ≈ Σ_i weights_i g(nodes_i) per cell
-    (rows), and the quantiles at Φ(-2), Φ(0) and Φ(2) (``marks``, approximate where the nodes
-    are mapped) that tell how far each posterior spreads on either side of its median."""
-
-    nodes: FloatArray
-    weights: FloatArray
-    marks: FloatArray
-
-
 def _spreads(marks: FloatArray, log: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The median and how far the marks lie below and above it (of log θ if ``log``)."""
     low, mid, high = np.log(marks.T) if log else marks.T
@@ -394,7 +379,8 @@ class _NormalMap:
 
 
 class NodeTable:
-    """Quadrature nodes, weights and marks (:class:`Nodes`) of each cell's posterior, computed
+    """Quadrature nodes and weights of each cell's posterior, and its marks (quantiles at
+    Φ(-2), Φ(0), Φ(2) that tell how far it spreads on either side of its median), computed
     once per distinct posterior when first needed (they are the costly part of every
     quadrature here, and cells with few events share their posteriors): the map of
     :class:`_NormalMap` where it is usable, else quantiles at Φ(z) with the Gauss-Hermite
@@ -402,7 +388,6 @@ class NodeTable:
 
     def __init__(self, post: BetaPost | GammaPost) -> None:
         flat = _map(post, np.ravel)
-        self.post = flat
         first, second = _params(flat)
         # one row per distinct posterior (a pair of parameters as one complex number sorts
         # four times faster than rows of an array)
@@ -414,9 +399,8 @@ class NodeTable:
         else:
             self._distinct = GammaPost(distinct.real.copy(), distinct.imag.copy(), flat.inverse)
         size = len(distinct)
-        self._table = Nodes(
-            np.empty((size, _Z.size)), np.empty((size, _Z.size)), np.empty((size, 3))
-        )
+        self._nodes, self._weights = np.empty((2, size, _Z.size))
+        self._marks = np.empty((size, 3))
         self._have = np.zeros(size, dtype=bool)  # nodes and weights
         self._marked = np.zeros(size, dtype=bool)  # marks, and whether mapped
         self._mapped = np.zeros(size, dtype=bool)
@@ -428,7 +412,7 @@ class NodeTable:
             normal = _NormalMap.of(part)
             mapped = normal.usable()
             self._mapped[todo] = mapped
-            marks = self._table.marks
+            marks = self._marks
             marks[todo[mapped]] = normal.at(_MARKS)[mapped]
             if not mapped.all():
                 exact = _map(part, lambda v: v[~mapped])
@@ -445,26 +429,25 @@ class NodeTable:
         """Quantiles at Φ(-2), Φ(0), Φ(2) of the cells ``index`` (approximate where mapped)."""
         keys = self._key[index]
         self._mark(keys)
-        return np.asarray(self._table.marks[keys], dtype=np.float64)
+        return np.asarray(self._marks[keys], dtype=np.float64)
 
-    def rows(self, index: np.ndarray) -> Nodes:
-        """The nodes of the cells ``index``."""
+    def rows(self, index: np.ndarray) -> tuple[FloatArray, FloatArray]:
+        """The nodes and weights of the cells ``index``: two arrays (cells, nodes)."""
         keys = self._key[index]
         self._mark(keys)
         todo = np.unique(keys[~self._have[keys]])
-        table = self._table
         if todo.size:
             mapped = self._mapped[todo]
             if mapped.any():
                 part = _map(self._distinct, lambda v: v[todo[mapped]])
                 nodes, weights = _NormalMap.of(part).nodes()
-                table.nodes[todo[mapped]], table.weights[todo[mapped]] = nodes, weights
+                self._nodes[todo[mapped]], self._weights[todo[mapped]] = nodes, weights
             if not mapped.all():
                 part = _map(self._distinct, lambda v: v[todo[~mapped]])
-                table.nodes[todo[~mapped]] = _exact_quantiles(part, _Z)
-                table.weights[todo[~mapped]] = _W
+                self._nodes[todo[~mapped]] = _exact_quantiles(part, _Z)
+                self._weights[todo[~mapped]] = _W
             self._have[todo] = True
-        return Nodes(table.nodes[keys], table.weights[keys], table.marks[keys])
+        return self._nodes[keys], self._weights[keys]
 
 
 def _nodes_of(
@@ -474,8 +457,7 @@ def _nodes_of(
     ``second`` (only the tables' rows in use are computed)."""
     nodes, weights = np.empty((2, index.size, _Z.size))
     for table, rows in ((first, use_first), (second, ~use_first)):
-        found = table.rows(index[rows])
-        nodes[rows], weights[rows] = found.nodes, found.weights
+        nodes[rows], weights[rows] = table.rows(index[rows])
     return nodes, weights
 
 
