@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import rekrut as rk
-from rekrut._bayes_analysis import BAYES_COLUMNS
+from rekrut.analysis import BAYES_COLUMNS
 
 
 @pytest.fixture

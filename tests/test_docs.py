@@ -60,6 +60,7 @@ PUBLIC_MODULES = (
     "rekrut.adjustment",
     "rekrut.allocation",
     "rekrut.data",
+    "rekrut.analysis",
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from rekrut._version import __version__ as __version__
 from rekrut.analysis import AnalysisResult, analyze
 from rekrut.data import PostingData, Summary, summarize, validate_postings
 from rekrut.errors import DataError, ExperimentError, InputError, RekrutWarning
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from rekrut.adjustment import adjust, factorial
     from rekrut.allocation import Allocation, allocate
 
-__version__ = "0.1.0"
 
 __all__ = [
     "METRICS",

@@ -123,7 +123,7 @@ def simulate_power(
     >>> bool(res.table["power"].item() > 0.9)
     True
     """
-    from rekrut.stats._proportions import wilson_interval
+    from rekrut.stats import wilson_interval
 
     for name, value in (("postings", postings), ("replicates", replicates)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:

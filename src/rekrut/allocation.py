@@ -13,9 +13,11 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from rekrut.io import to_pandas
-from rekrut.stats._result import FloatArray
+
+FloatArray = NDArray[np.float64]
 
 __all__ = ["Allocation", "allocate"]
 

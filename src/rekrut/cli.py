@@ -20,8 +20,8 @@ from rekrut.analysis import AnalysisResult, analyze
 from rekrut.data import load_postings
 from rekrut.errors import InputError
 from rekrut.io import write_text_atomic
-from rekrut.messages import Lang
 from rekrut.model import Experiment, load_experiment
+from rekrut.notes import Lang
 from rekrut.simulation import simulate
 
 __all__ = ["DEMO_EXPERIMENT", "demo_experiment_path", "main"]
@@ -113,7 +113,7 @@ def _cmd_power(args: argparse.Namespace) -> int:
 
 
 def _analytic_power(args: argparse.Namespace) -> int:
-    from rekrut import power
+    import rekrut.power as power
 
     metric = args.metric or "applications_per_posting"
     try:
@@ -246,7 +246,7 @@ _PEER_OUTPUT = frozenset(
 
 
 def _cmd_peers(args: argparse.Namespace) -> int:
-    from rekrut import peers
+    import rekrut.peers as peers
     from rekrut.io import read_table
 
     found = peers.find(args.municipality, k=args.k)
@@ -291,7 +291,7 @@ def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
     """The peer table for the report: the experiment's municipality against its peers."""
     if kpis_path is None:
         return None
-    from rekrut import peers
+    import rekrut.peers as peers
     from rekrut.io import read_table
 
     if experiment.municipality is None:

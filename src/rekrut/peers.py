@@ -412,7 +412,7 @@ def _slice_table(
     data: pd.DataFrame, metrics: Sequence[str], credible_level: float
 ) -> dict[str, np.ndarray]:
     """Raw and shrunk KPIs with funnel limits for every municipality of one slice (columns)."""
-    from rekrut.stats._pooling import pool_beta_binomial, pool_gamma_poisson
+    from rekrut.stats import pool_beta_binomial, pool_gamma_poisson
 
     z95, z998 = stats.norm.isf(0.025), stats.norm.isf(0.001)
     col = {c: data[c].to_numpy() for c in (*KPI_COLUMNS, "filled", "retained", "kommunekode")}
@@ -525,7 +525,7 @@ def synthetic_kpis(
 
     Postings scale with population; levels follow the simulator's job profiles (fill rates
     from STAR's failed-recruitment figures, applicants from Moderniseringsstyrelsen's medians,
-    retention from KRL turnover; see :data:`rekrut.simulation.JOB_PROFILES`), with
+    retention from KRL turnover; see :data:`rekrut.profiles.JOB_PROFILES`), with
     municipality-level variation drawn from Beta and Gamma distributions.
 
     Examples
@@ -534,7 +534,7 @@ def synthetic_kpis(
     >>> len(table), sorted(table.columns)[:3]
     (98, ['applications', 'cost_dkk', 'early_leavers'])
     """
-    from rekrut.simulation import JOB_PROFILES
+    from rekrut.profiles import JOB_PROFILES
 
     rng = np.random.default_rng(seed)
     ref = municipalities()

@@ -293,7 +293,7 @@ def sequential_plan(
     >>> plan.max_postings_per_arm > fixed.postings_per_arm > plan.expected_postings_per_arm_h1
     True
     """
-    from rekrut.stats._sequential import sequential_sample_size
+    from rekrut.stats import sequential_sample_size
 
     if looks < 2:
         raise ValueError(f"looks must be at least 2, got {looks}")

@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from rekrut.model import Experiment
+from rekrut.profiles import JOB_PROFILES, JobProfile
 
 __all__ = ["EFFECT_KEYS", "JOB_PROFILES", "JobProfile", "simulate"]
 
@@ -40,120 +41,6 @@ _GAMMA3_MEDIAN = (
     2.674060313723561  # median of Gamma(shape=3, scale=1): scipy.stats.gamma(3).median()
 )
 
-
-@dataclass(frozen=True, slots=True)
-class JobProfile:
-    """Baseline funnel of one job category.
-
-    Attributes
-    ----------
-    applications_mean
-        Mean applications per posting.
-    dispersion
-        Negative-binomial size ``k``: variance = mean + mean**2 / k (smaller is more spread).
-    qualified_share, fill_rate, repost_rate, retention_12m, click_through_rate, apply_rate
-        Baseline proportions.
-    median_days_to_hire
-        Median days from publication to signed contract.
-    source
-        Where the levels come from.
-    """
-
-    applications_mean: float
-    dispersion: float
-    qualified_share: float
-    fill_rate: float
-    repost_rate: float
-    retention_12m: float
-    median_days_to_hire: float
-    click_through_rate: float = 0.02
-    apply_rate: float = 0.08
-    source: str = ""
-
-
-_STAR = "failed recruitments: STAR Rekrutteringssurvey"
-_TURNOVER = "retention from municipal staff turnover of 21.3 % in 2016 (VIVE/KORA 2017)"
-_ASSUMED = "applicant levels, dispersion, click and apply rates and days to hire are assumptions"
-
-JOB_PROFILES: dict[str, JobProfile] = {
-    "sosu_assistent": JobProfile(
-        6.0,
-        1.2,
-        0.55,
-        0.60,
-        0.25,
-        0.79,
-        45,
-        source=f"fill rate 60 %: 40 % failed (Sept 2020-Feb 2021, FOA); {_TURNOVER}; {_ASSUMED}",
-    ),
-    "sygeplejerske": JobProfile(
-        5.0,
-        1.2,
-        0.70,
-        0.54,
-        0.30,
-        0.79,
-        50,
-        source=f"fill rate 54 %: 46 % failed in 2022 (the minister in Jyllands-Posten); {_TURNOVER}; {_ASSUMED}",
-    ),
-    "paedagog": JobProfile(
-        12.0,
-        1.5,
-        0.50,
-        0.77,
-        0.15,
-        0.79,
-        40,
-        source=f"fill rate 77 %: 23 % of all attempts failed in 2018 ({_STAR}); {_TURNOVER}; {_ASSUMED}",
-    ),
-    "laerer": JobProfile(
-        10.0,
-        1.5,
-        0.60,
-        0.77,
-        0.15,
-        0.79,
-        45,
-        source=f"fill rate 77 %: 23 % of all attempts failed in 2018 ({_STAR}); {_TURNOVER}; {_ASSUMED}",
-    ),
-    "socialraadgiver": JobProfile(
-        8.0,
-        1.5,
-        0.60,
-        0.77,
-        0.15,
-        0.79,
-        45,
-        source=f"fill rate 77 %: 23 % of all attempts failed in 2018 ({_STAR}); {_TURNOVER}; {_ASSUMED}",
-    ),
-    "administration": JobProfile(
-        20.0,
-        1.5,
-        0.45,
-        0.77,
-        0.10,
-        0.79,
-        35,
-        source=(
-            "20 applicants: the median state job ad in 2016 (Moderniseringsstyrelsen, "
-            f"'Rekruttering i staten'); fill rate 77 % ({_STAR}, 2018); {_TURNOVER}; {_ASSUMED}"
-        ),
-    ),
-    "leder": JobProfile(
-        14.0,
-        1.5,
-        0.40,
-        0.77,
-        0.10,
-        0.79,
-        60,
-        source=(
-            "14 applicants: the median state job ad in 2014 (Moderniseringsstyrelsen); "
-            f"fill rate 77 % ({_STAR}, 2018); {_TURNOVER}; {_ASSUMED}"
-        ),
-    ),
-}
-"""Baseline profiles by job category, each naming its sources."""
 
 EFFECT_KEYS = (
     "applications",
@@ -187,38 +74,38 @@ def simulate(
 ) -> pd.DataFrame:
     """Draw a synthetic posting table for ``experiment`` with known true effects.
 
-    Parameters
-    ----------
-    experiment
-        The experiment: its arms (allocation weights), channels (cost models) and job category.
-    postings
-        Total number of postings; each is assigned an arm at random by the arms' weights.
-    effects
-        Per arm, multipliers of the baseline profile (keys in :data:`EFFECT_KEYS`); arms not
-        named have no effect. Proportions are capped at 1.
-    job_category, profile
-        The baseline: a key of :data:`JOB_PROFILES` (default: the experiment's job category, else
-        ``"sosu_assistent"``) or an explicit :class:`JobProfile`.
-    start, end
-        Publication window (default: the experiment's dates, else 26 weeks from 2026-01-05).
-    as_of
-        Date of the data extract: postings not filled by then are open (censored), and retention
-        is known only for hires at least 12 months old (default: ``end`` plus 15 months).
-    replicates
-        Draw this many independent experiments at once, numbered in a ``replicate`` column
-        (for power by simulation: analyse them together with ``by=["replicate"]``).
-    rng
-        Seed or generator.
+        Parameters
+        ----------
+        experiment
+            The experiment: its arms (allocation weights), channels (cost models) and job category.
+        postings
+            Total number of postings; each is assigned an arm at random by the arms' weights.
+        effects
+            Per arm, multipliers of the baseline profile (keys in :data:`EFFECT_KEYS`); arms not
+            named have no effect. Proportions are capped at 1.
+        job_category, profile
+            The baseline: a key of :data:`JOB_PROFILES` (default: the experiment's job category, else
+            ``"sosu_assistent"``) or an explicit :class:`JobProfile`.
+        start, end
+            Publication window (default: the experiment's dates, else 26 weeks from 2026-01-05).
+        as_of
+            Date of the data extract: postings not filled by then are open (censored), and retention
+            is known only for hires at least 12 months old (default: ``end`` plus 15 months).
+        replicates
+            Draw this many independent experiments at once, numbered in a ``replicate`` column
+            (for power by simulation: analyse them together with ``by=["replicate"]``).
+        rng
+            Seed or generator.
 
-    Examples
-    --------
-    >>> from rekrut.model import Experiment
-    >>> exp = Experiment.model_validate({"id": "x", "control": "A",
-    ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
-    >>> table = simulate(exp, postings=400, effects={"B": {"applications": 1.5}}, rng=1)
-    >>> means = table.groupby("arm")["applications"].mean()
-    >>> bool(means["B"] > means["A"])
-    True
+        Examples
+        --------
+        >>> from rekrut.model import Experiment
+        >>> exp = Experiment.model_validate({"id": "x", "control": "A",
+        ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
+        >>> table = simulate(exp, postings=400, effects={"B": {"applications": 1.5}}, rng=1)
+        >>> means = table.groupby("arm")["applications"].mean()
+        >>> bool(means["B"] > means["A"])
+        True
     """
     gen = np.random.default_rng(rng)
     base = profile or JOB_PROFILES[_category(experiment, job_category)]

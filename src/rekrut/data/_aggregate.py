@@ -1,9 +1,16 @@
-"""One-pass aggregation of a posting table to sufficient statistics, inside its own engine.
+"""One-pass aggregation of a posting table to sufficient statistics shaped groups x arms.
 
-The same narwhals expressions run on pandas, polars, pyarrow, DuckDB and PySpark: derived
-columns first (x, y and their products per metric, masked where a value is unknown, plus one 0/1
-flag per data-contract check), then plain sums per group and arm. Only a few numbers per arm come
-back, so a national job-board log can stay in DuckDB or Spark.
+Every catalogue metric is ``sum(x) / sum(y)`` over units. A plan lists the distinct sums the
+metrics need (metrics share sums: every per-posting metric's unit count, a numerator used by two
+metrics, and with a denominator of 1 the y-sums are the unit count and the x-sum), each a product
+of columns masked where a value is unknown. The plan is evaluated where the table lives:
+
+* a validated pandas table (float columns, NaN for blanks) by ``numpy.bincount`` over integer
+  cell codes — no grouped copies of the table;
+* any other engine (polars, pyarrow, DuckDB, PySpark) by the same sums as narwhals expressions
+  with one flag per data-contract check, so only a few numbers per arm leave the engine.
+
+Both return arrays of shape (groups, arms); groups keep the order in which they first appear.
 """
 
 from __future__ import annotations
@@ -20,91 +27,268 @@ import pandas as pd
 
 from rekrut.metrics import Metric, get_metric
 
-__all__ = ["Aggregate", "aggregate"]
+__all__ = ["FUNNEL_COLUMNS", "STAT_NAMES", "Aggregate", "Moments", "aggregate", "aggregate_pandas"]
 
-_STATS = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
+STAT_NAMES = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
+"""The sufficient statistics of ``sum(x) / sum(y)`` over units."""
+
+FUNNEL_COLUMNS = (
+    "postings",
+    "impressions",
+    "clicks",
+    "applications",
+    "qualified",
+    "interviews",
+    "hires",
+    "retained_12m",
+    "filled",
+    "reposted",
+    "cost_dkk",
+)
+"""Columns whose plain totals per arm describe the funnel (blank cells count as 0)."""
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """Sufficient statistics of one metric: arrays of one shape, usually (groups, arms).
+
+    ``n`` counts the units where both x and y are known; ``sum_xx``, ``sum_yy`` and ``sum_xy``
+    are NaN for arm totals (one row per arm carries no second moments).
+    """
+
+    n: FloatArray
+    sum_x: FloatArray
+    sum_y: FloatArray
+    sum_xx: FloatArray
+    sum_yy: FloatArray
+    sum_xy: FloatArray
+
+    def take(self, index: Any, axis: int = -1) -> Moments:
+        """The statistics of the arms (or groups) at ``index`` along ``axis``."""
+        return Moments(*(np.take(getattr(self, s), index, axis=axis) for s in STAT_NAMES))
+
+    def cumsum(self, axis: int = 0) -> Moments:
+        """Running totals along ``axis`` (statistics are additive over units)."""
+        return Moments(*(np.cumsum(getattr(self, s), axis=axis) for s in STAT_NAMES))
 
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
-    """Sums per group and arm: the long sufficient-statistics table and the check counts."""
+    """Sums per group and arm.
 
-    stats: pd.DataFrame
-    units: pd.DataFrame
+    Attributes
+    ----------
+    groups
+        One row per group with the grouping columns (one row and no columns without groups).
+    moments
+        Per metric id, the statistics shaped (groups, arms).
+    units
+        Randomised units per group and arm, shaped (groups, arms).
+    funnel
+        Plain totals of the funnel columns present, per column shaped (groups, arms).
+    labels
+        The arm labels found in the table (with None for a blank arm).
+    violations
+        Data-contract checks that failed: name -> (column, message, number of rows).
+    """
+
+    groups: pd.DataFrame
+    moments: dict[str, Moments]
+    units: FloatArray
+    funnel: dict[str, FloatArray]
+    labels: frozenset[Any]
     violations: dict[str, tuple[str, str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """One factor of a sum: a column (or the constant 1, or the derived flag 'filled')."""
+
+    key: str
+    column: str | None
+    nullable: bool
+    may_be_nan: bool
+
+
+_ONE = _Term("1", None, nullable=False, may_be_nan=False)
+
+
+def _term(column: str, per_posting: bool, integer: set[str]) -> _Term:
+    if column == "filled" and per_posting:  # a 0/1 flag of the hires: never blank or NaN
+        return _Term("filled", "filled", nullable=False, may_be_nan=False)
+    return _Term(column, column, nullable=True, may_be_nan=column not in integer)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sum:
+    """One distinct sum: the product of ``factors`` over rows where every ``mask`` term is known."""
+
+    factors: tuple[_Term, ...]
+    mask: tuple[_Term, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sums: dict[str, _Sum]
+    wanted: dict[str, dict[str, str]]  # metric id -> statistic -> sum name
+
+
+def _plan(metrics: Sequence[Metric], totals: bool, integer: set[str]) -> _Plan:
+    sums: dict[str, _Sum] = {}
+    aliases: dict[tuple[Any, ...], str] = {}
+    wanted: dict[str, dict[str, str]] = {}
+    for metric in metrics:
+        x = _term(metric.numerator, not totals, integer)
+        if metric.per_posting:
+            y = _term("postings", False, integer) if totals else _ONE
+        else:
+            y = _term(metric.denominator, not totals, integer)
+        unit = _term("postings", False, integer) if totals else _ONE
+        mask = tuple(t for t in (x, y) if t.nullable or t.may_be_nan)
+
+        def add(*factors: _Term, mask: tuple[_Term, ...] = mask) -> str:
+            key = (tuple(f.key for f in factors), tuple(m.key for m in mask))
+            # a plain alias per distinct sum (engines differ in which characters names may hold)
+            name = aliases.setdefault(key, f"__sum{len(aliases)}")
+            sums.setdefault(name, _Sum(tuple(f for f in factors if f is not _ONE), mask))
+            return name
+
+        names = {"n": add(unit), "sum_x": add(x), "sum_xx": add(x, x)}
+        if y is _ONE:  # y = 1 on every known row
+            names.update(sum_y=names["n"], sum_yy=names["n"], sum_xy=names["sum_x"])
+        else:
+            names.update(sum_y=add(y), sum_yy=add(y, y), sum_xy=add(x, y))
+        wanted[metric.id] = names
+    return _Plan(sums, wanted)
+
+
+def _metrics(metric_ids: Sequence[str]) -> list[Metric]:
+    # durations are compared on unit-level data, not on sums
+    return [m for m in (get_metric(i) for i in metric_ids) if m.kind != "duration"]
+
+
+def _moments(plan: _Plan, values: dict[str, FloatArray], totals: bool) -> dict[str, Moments]:
+    out = {}
+    for metric_id, names in plan.wanted.items():
+        stats = {s: values[names[s]] for s in STAT_NAMES}
+        if totals:  # one row per arm: no second moments
+            nan = np.full_like(stats["n"], np.nan)
+            stats.update(sum_xx=nan, sum_yy=nan, sum_xy=nan)
+        out[metric_id] = Moments(**stats)
+    return out
+
+
+# --- pandas: numpy.bincount over cell codes -------------------------------------------------
+
+
+def _codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer group code per row and the groups in order of first appearance."""
+    if not by:
+        return np.zeros(len(frame), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
+    combined = np.zeros(len(frame), dtype=np.intp)
+    for column in by:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        # re-factorised after each column, so the combined code stays below the row count
+        combined, _ = pd.factorize(combined * max(len(uniques), 1) + codes)
+    # codes count up in order of appearance: a group starts where the running maximum rises
+    previous = np.maximum.accumulate(np.r_[-1, combined[:-1]])
+    firsts = np.flatnonzero(combined > previous)
+    groups = frame[list(by)].iloc[firsts].reset_index(drop=True)
+    return combined.astype(np.intp), groups
+
+
+def _floats(values: pd.Series) -> FloatArray:
+    return values.to_numpy(np.float64, na_value=np.nan)
+
+
+def aggregate_pandas(
+    frame: pd.DataFrame,
+    metric_ids: Sequence[str],
+    arms: Sequence[str],
+    *,
+    by: Sequence[str] = (),
+    unit_column: str | None = None,
+) -> Aggregate:
+    """Sum the statistics of a validated pandas posting table (see :func:`aggregate`).
+
+    The table must already be normalised by :func:`rekrut.data.validate_postings` (every arm
+    known, numbers as floats with NaN for blanks).
+    """
+    columns = set(frame.columns)
+    totals = "postings" in columns
+    plan = _plan(_metrics(metric_ids), totals, set())
+    group_codes, groups = _codes(frame, by)
+    arm_codes = pd.Categorical(frame["arm"], categories=list(arms)).codes.astype(np.intp)
+    n_cells = len(groups) * len(arms)
+    cells = group_codes * len(arms) + arm_codes
+    shape = (len(groups), len(arms))
+
+    def total(weights: FloatArray | None) -> FloatArray:
+        return (
+            np.bincount(cells, weights=weights, minlength=n_cells).astype(np.float64).reshape(shape)
+        )
+
+    cache: dict[str, FloatArray] = {}
+
+    def column(term: _Term) -> FloatArray:
+        assert term.column is not None
+        if term.key not in cache:
+            if term.key == "filled" and not term.nullable:
+                cache[term.key] = (_floats(frame["hires"]) > 0).astype(np.float64)
+            else:
+                cache[term.key] = _floats(frame[term.column])
+        return cache[term.key]
+
+    values: dict[str, FloatArray] = {}
+    for name, spec in plan.sums.items():
+        product: FloatArray | None = None
+        for factor in spec.factors:
+            product = column(factor) if product is None else product * column(factor)
+        if spec.mask:
+            known = functools.reduce(operator.and_, [~np.isnan(column(t)) for t in spec.mask])
+            product = known.astype(np.float64) if product is None else np.where(known, product, 0.0)
+        values[name] = total(product)
+    units = unit_column or ("postings" if totals else None)
+    unit_weights = np.nan_to_num(_floats(frame[units])) if units else None
+    funnel = {c: total(np.nan_to_num(_floats(frame[c]))) for c in FUNNEL_COLUMNS if c in columns}
+    if not totals:
+        funnel["postings"] = total(None)
+    return Aggregate(
+        groups,
+        _moments(plan, values, totals),
+        total(unit_weights),
+        funnel,
+        frozenset(arms),
+        {},
+    )
+
+
+# --- other engines: narwhals expressions ----------------------------------------------------
 
 
 def _flag(expr: nw.Expr) -> nw.Expr:
     return nw.when(expr).then(1.0).otherwise(0.0)
 
 
-@dataclass(frozen=True, slots=True)
-class _Term:
-    """One side of a metric: its expression, a key naming it, and whether it can be NaN."""
-
-    expr: nw.Expr
-    key: str
-    nullable: bool
-    may_be_nan: bool
-
-
-def _term(column: str, per_posting: bool, integer: set[str]) -> _Term:
-    if column == "filled" and per_posting:  # a 0/1 flag of the hires: never blank or NaN
-        return _Term(_flag(nw.col("hires") > 0), "filled", nullable=False, may_be_nan=False)
-    expr = nw.col(column).cast(nw.Float64())
-    return _Term(expr, column, nullable=True, may_be_nan=column not in integer)
+def _expr(term: _Term) -> nw.Expr:
+    if term is _ONE:
+        return nw.lit(1.0)
+    if term.key == "filled" and not term.nullable:
+        return _flag(nw.col("hires") > 0)
+    assert term.column is not None
+    return nw.col(term.column).cast(nw.Float64())
 
 
-_ONE = _Term(nw.lit(1.0), "1", nullable=False, may_be_nan=False)
-
-
-def _metric_sums(
-    metric: Metric,
-    totals: bool,
-    integer: set[str],
-    sums: dict[str, nw.Expr],
-    aliases: dict[str, str],
-) -> dict[str, str]:
-    """Add the distinct sums ``metric`` needs to ``sums``; return which sum each statistic is.
-
-    Metrics share sums (every per-posting metric's unit count, the same numerator in two
-    metrics), and with a denominator of 1 the y-sums are the unit count and the x-sum, so an
-    engine computes each distinct sum once. Integer columns need no NaN test.
-    """
-    x = _term(metric.numerator, not totals, integer)
-    if metric.per_posting:
-        y = _term("postings", False, integer) if totals else _ONE
-    else:
-        y = _term(metric.denominator, not totals, integer)
-    unit = _term("postings", False, integer) if totals else _ONE
-    unknown = [t.expr.is_null() for t in (x, y) if t.nullable]
-    unknown += [t.expr.is_nan() for t in (x, y) if t.may_be_nan]
-    mask = f"{x.key}|{y.key}"
-
-    def add(stat: str, expr: nw.Expr) -> str:
-        # a plain alias per distinct sum (engines differ in which characters names may hold)
-        name = aliases.setdefault(f"{mask}|{stat}", f"__sum{len(aliases)}")
-        if name not in sums:
-            if unknown:
-                known = ~functools.reduce(operator.or_, unknown)
-                expr = nw.when(known).then(expr).otherwise(0.0)
-            sums[name] = expr
-        return name
-
-    names = {
-        "n": add(f"n:{unit.key}", unit.expr),
-        "sum_x": add("x", x.expr),
-        "sum_xx": add("xx", x.expr * x.expr),
-    }
-    if y is _ONE:  # y = 1 on every known row
-        names.update(sum_y=names["n"], sum_yy=names["n"], sum_xy=names["sum_x"])
-    else:
-        names.update(
-            sum_y=add("y", y.expr),
-            sum_yy=add("yy", y.expr * y.expr),
-            sum_xy=add("xy", x.expr * y.expr),
-        )
-    return {f"{metric.id}__{stat}": name for stat, name in names.items()}
+def _sum_expr(spec: _Sum) -> nw.Expr:
+    factors = [_expr(f) for f in spec.factors]
+    expr = functools.reduce(operator.mul, factors) if factors else nw.lit(1.0)
+    unknown = [_expr(t).is_null() for t in spec.mask if t.nullable]
+    unknown += [_expr(t).is_nan() for t in spec.mask if t.may_be_nan]
+    if unknown:
+        expr = nw.when(~functools.reduce(operator.or_, unknown)).then(expr).otherwise(0.0)
+    return expr
 
 
 def _check_exprs(
@@ -136,6 +320,7 @@ def _check_exprs(
 def aggregate(
     native: Any,
     metric_ids: Sequence[str],
+    arms: Sequence[str],
     *,
     by: Sequence[str] = (),
     arm: nw.Expr | None = None,
@@ -150,12 +335,14 @@ def aggregate(
         Any table narwhals accepts (pandas, polars, pyarrow, DuckDB relation, PySpark …).
     metric_ids
         Catalogue metrics to summarise (durations are skipped: they need unit-level data).
+    arms
+        The experiment's arm ids: the order of the arms axis.
     by
         Grouping columns.
     arm
         Expression giving the arm id (default: the ``arm`` column).
     check
-        Also count the rows that break each data-contract check, per group and arm.
+        Also count the rows that break each data-contract check.
     unit_column
         Column whose sum counts the randomised units (default: rows, or ``postings`` for totals).
     """
@@ -165,50 +352,57 @@ def aggregate(
     columns = set(schema.names())
     integer = {name for name, dtype in schema.items() if dtype.is_integer()}
     totals = "postings" in columns
-    metrics = [get_metric(m) for m in metric_ids if get_metric(m).kind != "duration"]
-    sums: dict[str, nw.Expr] = {}
-    wanted: dict[str, str] = {}
-    aliases: dict[str, str] = {}
-    for metric in metrics:
-        wanted.update(_metric_sums(metric, totals, integer, sums, aliases))
+    plan = _plan(_metrics(metric_ids), totals, integer)
+    sums = {name: _sum_expr(spec) for name, spec in plan.sums.items()}
     units = unit_column or ("postings" if totals else None)
     sums["__units"] = nw.col(units).cast(nw.Float64()) if units else nw.lit(1.0)
+    funnel = [c for c in FUNNEL_COLUMNS if c in columns]
+    if not totals:
+        sums["__funnel__postings"] = nw.lit(1.0)
+        if "hires" in columns and "filled" not in columns:
+            sums["__funnel__filled"] = _flag(nw.col("hires") > 0)
+    sums.update({f"__funnel__{c}": nw.col(c).cast(nw.Float64()).fill_null(0.0) for c in funnel})
     checks = _check_exprs(columns, totals, integer) if check else {}
     sums.update({f"__check__{name}": expr for name, (expr, _, _) in checks.items()})
     arm_expr = (arm if arm is not None else nw.col("arm")).cast(nw.String())
-    keys = [*by, "__arm"]
     summed = (
         lazy.select(
             *[nw.col(c) for c in by],
             arm_expr.alias("__arm"),
             *[expr.alias(name) for name, expr in sums.items()],
         )
-        .group_by(keys)
+        .group_by([*by, "__arm"])
         .agg(*[nw.col(c).sum() for c in sums])
         .collect()
         .to_pandas()
-        .rename(columns={"__arm": "arm"})
     )
-    summed = pd.concat([summed[[*by, "arm"]], summed[list(sums)].astype(np.float64)], axis=1)
-    long = _long(summed, list(by), [m.id for m in metrics], wanted)
-    unit_table = summed[[*by, "arm", "__units"]].rename(columns={"__units": "units"})
+    labels = frozenset(None if pd.isna(a) else a for a in summed["__arm"])
     violations = {
         name: (column, message, float(summed[f"__check__{name}"].sum()))
         for name, (_, column, message) in checks.items()
         if summed[f"__check__{name}"].sum() > 0
     }
-    return Aggregate(long, unit_table, violations)
+    known = summed[summed["__arm"].isin(list(arms))].reset_index(drop=True)
+    group_codes, groups = _codes(known, by)
+    arm_codes = pd.Categorical(known["__arm"], categories=list(arms)).codes.astype(np.intp)
+    shape = (len(groups), len(arms))
 
+    def place(name: str) -> FloatArray:
+        out = np.zeros(shape)
+        out[group_codes, arm_codes] = known[name].to_numpy(np.float64)
+        return out
 
-def _long(
-    summed: pd.DataFrame, by: list[str], metric_ids: list[str], wanted: dict[str, str]
-) -> pd.DataFrame:
-    parts = []
-    for metric_id in metric_ids:
-        part = summed[[*by, "arm"]].copy()
-        part.insert(len(by) + 1, "metric", metric_id)
-        stats = {s: summed[wanted[f"{metric_id}__{s}"]].to_numpy() for s in _STATS}
-        parts.append(part.assign(**stats))
-    if not parts:
-        return pd.DataFrame(columns=[*by, "arm", "metric", *_STATS])
-    return pd.concat(parts, ignore_index=True)
+    values = {name: place(name) for name in plan.sums}
+    totals_of = {c: place(f"__funnel__{c}") for c in funnel}
+    if not totals:
+        totals_of["postings"] = place("__funnel__postings")
+        if "__funnel__filled" in sums:
+            totals_of["filled"] = place("__funnel__filled")
+    return Aggregate(
+        groups,
+        _moments(plan, values, totals),
+        place("__units"),
+        totals_of,
+        labels,
+        violations,
+    )

@@ -1,8 +1,8 @@
 """Cumulative sufficient statistics at successive looks (for monitoring and sequential tests).
 
-Sums are additive, so the statistics at every weekly look come from one grouped aggregation by
-publication week followed by a cumulative sum over weeks — the experiment is replayed without
-re-reading the data once per look.
+Sums are additive, so the statistics at every weekly look come from one aggregation by
+publication week followed by a cumulative sum over weeks: the experiment is replayed from the
+table checked once, without reading or validating it again per look.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from rekrut.data._summary import SUFFICIENT_COLUMNS, Summary, load_postings, summarize
+from rekrut.data._aggregate import aggregate_pandas
+from rekrut.data._postings import PostingData
+from rekrut.data._summary import Summary, from_aggregate, load_postings
+from rekrut.data._units import collect_columns
 from rekrut.errors import DataError
+from rekrut.metrics import get_metric
 from rekrut.model import Experiment
 
-__all__ = ["cumulative_summary"]
+__all__ = ["cumulative_looks", "cumulative_summary"]
 
 Every = Literal["week", "month"]
 
@@ -44,8 +48,8 @@ def cumulative_summary(
     Returns
     -------
     Summary
-        Grouped by ``look`` (the date of the look); each look's statistics include every earlier
-        posting.
+        Grouped by ``look`` (the date of the look, ascending); each look's statistics include
+        every earlier posting.
 
     Examples
     --------
@@ -54,32 +58,53 @@ def cumulative_summary(
     ...     "metrics": ["applications_per_posting"],
     ...     "arms": [{"id": "A", "channel": "a"}, {"id": "B", "channel": "b"}]})
     >>> data = rk.simulate(exp, postings=200, rng=1)
-    >>> looks = cumulative_summary(exp, data).table
-    >>> int(looks.groupby("look")["n"].sum().iloc[-1])
+    >>> looks = cumulative_summary(exp, data)
+    >>> int(looks.moments["applications_per_posting"].n[-1].sum())
     200
     """
-    postings = load_postings(experiment, data)
+    return cumulative_looks(experiment, load_postings(experiment, data), every=every)
+
+
+def cumulative_looks(
+    experiment: Experiment, postings: PostingData, *, every: Every = "week"
+) -> Summary:
+    """:func:`cumulative_summary` for a table that has already been checked.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> from rekrut.data import load_postings
+    >>> exp = rk.load_experiment("experiments/admin_ordlyd.toml")
+    >>> looks = cumulative_looks(exp, load_postings(exp))
+    >>> bool(looks.groups["look"].is_monotonic_increasing)
+    True
+    """
+    where = postings.source or "table"
     if "published" not in postings.columns:
         raise DataError(
-            "monitoring needs a 'published' date column", file=postings.source, column="published"
+            "monitoring needs a 'published' date column", file=where, column="published"
         )
-    frame = postings.collect(["published", *_columns(postings)])
-    if frame["published"].isna().any():
-        pos = int(np.flatnonzero(frame["published"].isna().to_numpy())[0])
-        raise DataError(
-            "the publication date is blank",
-            file=postings.source or "table",
-            row=pos + 1,
-            column="published",
-        )
+    needed = {
+        c for m in experiment.metrics for c in (get_metric(m).numerator, get_metric(m).denominator)
+    }
+    frame = collect_columns(postings, experiment, ["published", *sorted(needed), "hires"])
+    blank = frame["published"].isna().to_numpy()
+    if blank.any():
+        pos = int(np.flatnonzero(blank)[0])
+        # a pandas table keeps its rows in order: name the row as a spreadsheet shows it
+        row = None if postings.frame is None else pos + (2 if postings.source else 1)
+        raise DataError("the publication date is blank", file=where, row=row, column="published")
     frame = frame.assign(look=_period(pd.to_datetime(frame["published"]), every))
-    per_period = summarize(experiment, frame, by=["look"])
-    table = per_period.table.sort_values(["arm", "metric", "look"], kind="stable")
-    cumulative = table.groupby(["arm", "metric"], sort=False)[list(SUFFICIENT_COLUMNS)].cumsum()
-    table = table.assign(**{c: cumulative[c] for c in SUFFICIENT_COLUMNS})
-    table = table.sort_values(["look", "arm", "metric"], kind="stable").reset_index(drop=True)
-    return Summary(table, per_period.granularity, ("look",))
-
-
-def _columns(postings: Any) -> list[str]:
-    return [c for c in postings.columns if c not in ("arm", "published")]
+    result = aggregate_pandas(frame, experiment.metrics, experiment.arm_ids, by=["look"])
+    per_look = from_aggregate(result, experiment, postings.granularity, ("look",))
+    order = np.argsort(per_look.groups["look"].to_numpy(), kind="stable")
+    ordered = per_look.select_groups(order)
+    return Summary(
+        ordered.groups,
+        ordered.arms,
+        {m: v.cumsum(axis=0) for m, v in ordered.moments.items()},
+        ordered.granularity,
+        ordered.by,
+        np.cumsum(ordered.units, axis=0),
+        {c: np.cumsum(v, axis=0) for c, v in ordered.funnel.items()},
+    )

@@ -1,19 +1,19 @@
-"""From a posting table (any engine) to per-arm sufficient statistics.
+"""From a posting table (any engine) to per-arm sufficient statistics as arrays.
 
-Every catalogue metric is ``sum(x) / sum(y)`` over units (postings). Per arm (and per group) the
+Every catalogue metric is ``sum(x) / sum(y)`` over units (postings). Per group and arm the
 summary keeps ``n, sum_x, sum_y, sum_xx, sum_yy, sum_xy`` over the rows where both x and y are
-known, which is all the statistical core needs for means, proportions and delta-method ratios.
-Arm totals carry only ``n, sum_x, sum_y``; their second moments are NaN.
+known, as arrays shaped (groups, arms) — all the statistical core needs for means, proportions
+and delta-method ratios. Arm totals carry only ``n, sum_x, sum_y``; their second moments are NaN.
 
-pandas tables and CSV files are validated row by row (errors name the row); other engines
-(polars, pyarrow, DuckDB, PySpark, and Parquet files through DuckDB) are checked and aggregated
-in one pass inside the engine, and errors name the column and the first offending posting.
+pandas tables and CSV files are validated row by row (errors name the row) and summed with
+numpy; other engines (polars, pyarrow, DuckDB, PySpark, and Parquet files through DuckDB) are
+checked and aggregated in one pass inside the engine, and errors name the column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,39 +21,103 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from rekrut.data._aggregate import Aggregate, aggregate
+from rekrut.data._aggregate import (
+    STAT_NAMES,
+    Aggregate,
+    FloatArray,
+    Moments,
+    aggregate,
+    aggregate_pandas,
+)
 from rekrut.data._postings import Granularity, PostingData, required_columns, validate_postings
+from rekrut.data._units import arm_expression
 from rekrut.errors import DataError
 from rekrut.io import read_table
 from rekrut.metrics import get_metric
 from rekrut.model import Experiment
 
-__all__ = ["SUFFICIENT_COLUMNS", "Summary", "load_postings", "summarize"]
+__all__ = ["SUFFICIENT_COLUMNS", "Moments", "Summary", "load_postings", "summarize"]
 
-SUFFICIENT_COLUMNS = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
+SUFFICIENT_COLUMNS = STAT_NAMES
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Per-arm sufficient statistics, one row per group x arm x metric.
+    """Per-arm sufficient statistics of every metric, as arrays shaped (groups, arms).
 
     Attributes
     ----------
-    table
-        Columns ``*by, arm, metric, n, sum_x, sum_y, sum_xx, sum_yy, sum_xy``.
+    groups
+        One row per group with the grouping columns (without ``by``: one row, no columns).
+    arms
+        The arm ids, in the experiment's order: the last axis of every array.
+    moments
+        Per metric id, its :class:`Moments` (``n, sum_x, sum_y, sum_xx, sum_yy, sum_xy``).
     granularity
         ``"postings"`` or ``"arm_totals"`` (then the second moments are NaN).
     by
         The grouping columns.
     units
         Randomised units per group and arm (postings, or impressions for impression-level
-        experiments): columns ``*by, arm, units``.
+        experiments).
+    funnel
+        Plain totals per group and arm of the funnel columns the table has (``postings``,
+        ``applications``, ``qualified``, ``hires``, ``filled``, ``cost_dkk`` …), whatever the
+        metrics.
     """
 
-    table: pd.DataFrame
+    groups: pd.DataFrame
+    arms: tuple[str, ...]
+    moments: Mapping[str, Moments]
     granularity: Granularity
     by: tuple[str, ...] = ()
-    units: pd.DataFrame | None = None
+    units: FloatArray = field(default_factory=lambda: np.zeros((1, 0)))
+    funnel: Mapping[str, FloatArray] = field(default_factory=dict)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The statistics as a tidy table: ``*by, arm, metric, n, sum_x, … sum_xy``.
+
+        Rows run over groups, then arms, then metrics.
+        """
+        n_groups, n_arms = len(self.groups), len(self.arms)
+        metrics = list(self.moments)
+        keys = pd.DataFrame(
+            {
+                "arm": np.tile(
+                    np.repeat(np.asarray(self.arms, dtype=object), len(metrics)), n_groups
+                ),
+                "metric": np.tile(np.asarray(metrics, dtype=object), n_groups * n_arms),
+            }
+        )
+        if self.by:
+            repeated = self.groups.loc[self.groups.index.repeat(n_arms * len(metrics))]
+            keys = pd.concat([repeated.reset_index(drop=True), keys], axis=1)
+        stats = {
+            s: np.stack([getattr(self.moments[m], s) for m in metrics], axis=-1).ravel()
+            if metrics
+            else np.zeros(0)
+            for s in STAT_NAMES
+        }
+        return keys.assign(**stats)
+
+    def select_groups(self, index: Any) -> Summary:
+        """The summary of the groups at ``index`` (positions along the groups axis)."""
+        index = np.asarray(index, dtype=np.intp)
+        return Summary(
+            self.groups.iloc[index].reset_index(drop=True),
+            self.arms,
+            {m: v.take(index, axis=0) for m, v in self.moments.items()},
+            self.granularity,
+            self.by,
+            self.units[index],
+            {c: v[index] for c, v in self.funnel.items()},
+        )
+
+    def totals(self) -> pd.DataFrame:
+        """The funnel per arm, summed over groups: one row per arm, one column per count."""
+        sums = {c: v.sum(axis=0) for c, v in self.funnel.items()}
+        return pd.DataFrame(sums, index=pd.Index(self.arms, name="arm"))
 
 
 def load_postings(experiment: Experiment, data: Any = None) -> PostingData:
@@ -121,18 +185,6 @@ def _native_postings(native: Any, experiment: Experiment, source: str | None) ->
     return PostingData(None, granularity, source, native=lazy, column_names=frozenset(columns))
 
 
-def _arm_expr(postings: PostingData, experiment: Experiment) -> nw.Expr:
-    if "arm" in postings.columns:
-        return nw.col("arm").cast(nw.String()).str.strip_chars()
-    expr: nw.Expr = nw.lit(None, dtype=nw.String())
-    for arm in reversed(experiment.arms):
-        match = (nw.col("variant").cast(nw.String()) == arm.variant) & (
-            nw.col("channel").cast(nw.String()) == arm.channel
-        )
-        expr = nw.when(match).then(nw.lit(arm.id)).otherwise(expr)
-    return expr
-
-
 def summarize(
     experiment: Experiment, data: Any = None, *, by: Sequence[str] | None = None
 ) -> Summary:
@@ -155,43 +207,81 @@ def summarize(
     ...     "metrics": ["applications_per_posting"],
     ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
     >>> rows = pd.DataFrame({"arm": ["A", "A", "B"], "applications": [3, 5, 10]})
-    >>> summarize(exp, rows).table[["arm", "n", "sum_x", "sum_xx"]].to_string(index=False)
+    >>> summary = summarize(exp, rows)
+    >>> summary.moments["applications_per_posting"].sum_xx.tolist()
+    [[34.0, 100.0]]
+    >>> summary.table[["arm", "n", "sum_x", "sum_xx"]].to_string(index=False)
     'arm   n  sum_x  sum_xx\\n  A 2.0    8.0    34.0\\n  B 1.0   10.0   100.0'
     """
     postings = load_postings(experiment, data)
+    return summarize_postings(experiment, postings, by=by)
+
+
+def summarize_postings(
+    experiment: Experiment, postings: PostingData, *, by: Sequence[str] | None = None
+) -> Summary:
+    """:func:`summarize` for a table that :func:`load_postings` has already checked.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> exp = rk.load_experiment("experiments/sosu_kanaltest.toml")
+    >>> summarize_postings(exp, load_postings(exp)).arms == exp.arm_ids
+    True
+    """
     by = tuple(by or ())
     missing = [c for c in by if c not in postings.columns]
     if missing:
         raise DataError(
             "the grouping column is missing", file=postings.source or "table", column=missing[0]
         )
-    native = postings.native if postings.frame is None else postings.frame
-    engine = postings.frame is None
-    result = aggregate(
-        native,
-        experiment.metrics,
-        by=by,
-        arm=_arm_expr(postings, experiment) if engine else None,
-        check=engine,
-        unit_column="impressions"
+    unit_column = (
+        "impressions"
         if experiment.unit == "impression" and "impressions" in postings.columns
-        else None,
+        else None
     )
-    if engine:
+    arms = experiment.arm_ids
+    if postings.frame is not None:
+        if postings.granularity == "arm_totals":
+            _check_one_row_per_arm(postings, by)
+        result = aggregate_pandas(
+            postings.frame, experiment.metrics, arms, by=by, unit_column=unit_column
+        )
+    else:
+        result = aggregate(
+            postings.native,
+            experiment.metrics,
+            arms,
+            by=by,
+            arm=arm_expression(postings, experiment),
+            check=True,
+            unit_column=unit_column,
+        )
         _raise_violations(result, postings, experiment)
-    if postings.granularity == "arm_totals":
-        _check_one_row_per_arm(postings, by)
-    table = _complete_arms(result.stats, experiment, by)
-    if postings.granularity == "arm_totals":
-        table[["sum_xx", "sum_yy", "sum_xy"]] = np.nan
-    return Summary(table, postings.granularity, by, result.units)
+    return from_aggregate(result, experiment, postings.granularity, by)
+
+
+def from_aggregate(
+    result: Aggregate, experiment: Experiment, granularity: Granularity, by: tuple[str, ...]
+) -> Summary:
+    """Wrap an aggregation as a :class:`Summary`."""
+    return Summary(
+        result.groups,
+        tuple(experiment.arm_ids),
+        result.moments,
+        granularity,
+        by,
+        result.units,
+        result.funnel,
+    )
 
 
 def _raise_violations(result: Aggregate, postings: PostingData, experiment: Experiment) -> None:
     where = postings.source or "table"
-    arms = set(result.units["arm"].dropna())
-    unknown = sorted(arms - set(experiment.arm_ids), key=str)
-    if unknown or result.units["arm"].isna().any():
+    unknown = sorted(
+        (a for a in result.labels if a is not None and a not in experiment.arm_ids), key=str
+    )
+    if unknown or None in result.labels:
         shown = unknown[0] if unknown else None
         raise DataError(
             f"unknown arm {shown!r}; the experiment's arms are {list(experiment.arm_ids)}",
@@ -200,23 +290,9 @@ def _raise_violations(result: Aggregate, postings: PostingData, experiment: Expe
         )
     for column, message, count in result.violations.values():
         raise DataError(f"{message} in {count:.0f} rows", file=where, column=column)
-    missing = [arm for arm in experiment.arm_ids if arm not in arms]
+    missing = [arm for arm in experiment.arm_ids if arm not in result.labels]
     if missing:
         raise DataError(f"no rows for arm {missing[0]!r}", file=where, column="arm")
-
-
-def _complete_arms(
-    table: pd.DataFrame, experiment: Experiment, by: tuple[str, ...]
-) -> pd.DataFrame:
-    """Give every group a row for every arm and metric (zeros where an arm has no rows)."""
-    groups = table[list(by)].drop_duplicates() if by else pd.DataFrame(index=[0])
-    combos = groups.merge(pd.DataFrame({"arm": list(experiment.arm_ids)}), how="cross")
-    metrics = pd.DataFrame({"metric": table["metric"].drop_duplicates()})
-    full = combos.merge(metrics, how="cross")
-    keys = [*by, "arm", "metric"]
-    merged = full.merge(table, on=keys, how="left")
-    merged[list(SUFFICIENT_COLUMNS)] = merged[list(SUFFICIENT_COLUMNS)].fillna(0.0)
-    return merged[[*keys, *SUFFICIENT_COLUMNS]]
 
 
 def _check_one_row_per_arm(postings: PostingData, by: tuple[str, ...]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rekrut.io import write_text_atomic
-from rekrut.messages import Lang
+from rekrut.notes import Lang
 from rekrut.report._plots import figure_svg, forest_plot
 
 if TYPE_CHECKING:

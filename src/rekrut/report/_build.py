@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from rekrut.messages import Lang
 from rekrut.metrics import Metric, get_metric
+from rekrut.notes import Lang
 from rekrut.report._format import fmt_date, fmt_dkk, fmt_number, fmt_percent, fmt_signed_percent
 from rekrut.report._text import method_name, t
 
@@ -131,23 +131,18 @@ def _change(metric: Metric, row: Any, lang: Lang) -> dict[str, str]:
 
 
 def _funnel(result: AnalysisResult, lang: Lang) -> list[dict[str, str]]:
-    table = result.summary.table
-    if result.summary.by:
-        table = table.groupby(["arm", "metric"], as_index=False)[["n", "sum_x", "sum_y"]].sum()
-    sources = {
-        "applications": ("applications_per_posting", "sum_x"),
-        "qualified": ("qualified_per_posting", "sum_x"),
-        "filled": ("fill_rate", "sum_x"),
-        "cost": ("cost_per_hire", "sum_x"),
-    }
+    totals = result.summary.totals()
     rows = []
-    for arm in result.experiment.arm_ids:
-        mine = table[table["arm"] == arm].set_index("metric")
+    for i, arm in enumerate(result.experiment.arm_ids):
         row = {"arm": _arm_name(result, arm)}
-        postings = float(mine["n"].max()) if len(mine) else math.nan
-        row["postings"] = fmt_number(postings, lang, 0)
-        for key, (metric_id, column) in sources.items():
-            value = float(mine[column].get(metric_id, math.nan))
+        for key, column in (
+            ("postings", "postings"),
+            ("applications", "applications"),
+            ("qualified", "qualified"),
+            ("filled", "filled"),
+            ("cost", "cost_dkk"),
+        ):
+            value = float(totals[column].to_numpy()[i]) if column in totals.columns else math.nan
             row[key] = fmt_dkk(value, lang) if key == "cost" else fmt_number(value, lang, 0)
         rows.append(row)
     return rows
@@ -200,7 +195,7 @@ def build_context(
     peers_table: pd.DataFrame | None = getattr(
         peers, "table", peers if isinstance(peers, pd.DataFrame) else None
     )
-    from rekrut import __version__
+    from rekrut._version import __version__
 
     adjustment = None
     if result.method == "frequentist" and (result.table["family"] == "secondary").any():

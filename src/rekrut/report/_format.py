@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from rekrut.messages import Lang
+from rekrut.notes import Lang
 
 __all__ = ["fmt_date", "fmt_dkk", "fmt_number", "fmt_percent", "fmt_signed_percent"]
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rekrut.messages import Lang
 from rekrut.metrics import get_metric
+from rekrut.notes import Lang
 
 if TYPE_CHECKING:
     from rekrut.analysis import AnalysisResult

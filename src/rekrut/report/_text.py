@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rekrut.messages import Lang
+from rekrut.notes import Lang
 
 __all__ = ["TEXT", "t"]
 

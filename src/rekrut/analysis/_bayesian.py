@@ -14,45 +14,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from rekrut.analysis import ESTIMATE_COLUMNS, KEY_COLUMNS
-from rekrut.messages import Note
+from rekrut.analysis._cells import Cells, Mode, Plan
+from rekrut.analysis._result import ESTIMATE_COLUMNS
 from rekrut.metrics import Metric
 from rekrut.model import Experiment
-from rekrut.stats._bayes import (
+from rekrut.stats import (
     BayesComparison,
     clustered_effective_counts,
     compare_beta_binomial,
     compare_cost_per_outcome,
     compare_counts_overdispersed,
     compare_gamma_poisson,
+    pool_beta_binomial,
+    pool_gamma_poisson,
     prob_best_beta,
     prob_best_gamma,
     rope_decision,
 )
-from rekrut.stats._result import FloatArray
 
-if TYPE_CHECKING:
-    from rekrut.analysis import Cells, Mode, Plan
+__all__ = ["BayesBlock", "bayes_block", "block_frame", "pooled_experiment"]
 
-__all__ = ["BAYES_COLUMNS", "BayesBlock", "bayes_block"]
-
-BAYES_COLUMNS = (
-    *KEY_COLUMNS,
-    *ESTIMATE_COLUMNS,
-    "prob_better",
-    "prob_best",
-    "prob_best_control",
-    "expected_loss",
-    "decision",
-    "direction",
-    "method",
-)
-"""Columns of a Bayesian result table, after any grouping columns."""
+FloatArray = np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +53,14 @@ class BayesBlock:
 
 
 def _all_arms(cells: Cells, key: str) -> FloatArray:
-    """Stack control and treatments along the last axis: (groups, 1 + treatments)."""
-    return np.concatenate([cells.control[key][:, :1], cells.treatment[key]], axis=1)
+    """One statistic of every arm, the control first: (groups, 1 + treatments)."""
+    result: FloatArray = getattr(cells.everyone, key)
+    return result
 
 
 Direction = Literal["higher", "lower"]
 Model = Callable[
-    ["Cells", "Mode", Experiment, "Plan", float, Direction], tuple[BayesComparison, FloatArray]
+    [Cells, Mode, Experiment, Plan, float, Direction], tuple[BayesComparison, FloatArray]
 ]
 
 
@@ -82,11 +70,11 @@ def _proportion(
     prior = experiment.bayes
     keys = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
     if mode == "clustered":
-        k_c, n_c, _ = clustered_effective_counts(*(cells.control[k] for k in keys))
-        k_t, n_t, _ = clustered_effective_counts(*(cells.treatment[k] for k in keys))
+        k_c, n_c, _ = clustered_effective_counts(*(getattr(cells.control, k) for k in keys))
+        k_t, n_t, _ = clustered_effective_counts(*(getattr(cells.treatment, k) for k in keys))
     else:
-        k_c, n_c = cells.control["sum_x"], cells.control["sum_y"]
-        k_t, n_t = cells.treatment["sum_x"], cells.treatment["sum_y"]
+        k_c, n_c = cells.control.sum_x, cells.control.sum_y
+        k_t, n_t = cells.treatment.sum_x, cells.treatment.sum_y
     comparison = compare_beta_binomial(
         k_c,
         n_c,
@@ -122,10 +110,10 @@ def _count(
     n, total = _all_arms(cells, "n"), _all_arms(cells, "sum_x")
     if mode == "totals":
         comparison = compare_gamma_poisson(
-            c["sum_x"],
-            c["n"],
-            t["sum_x"],
-            t["n"],
+            c.sum_x,
+            c.n,
+            t.sum_x,
+            t.n,
             prior_shape=prior.prior_shape,
             prior_rate=prior.prior_rate,
             direction=direction,
@@ -139,12 +127,12 @@ def _count(
         # same beside each treatment, and P(best) uses the same one
         phi = _pooled_dispersion(n, total, _all_arms(cells, "sum_xx"))[:, None]
         comparison = compare_counts_overdispersed(
-            c["n"],
-            c["sum_x"],
-            c["sum_xx"],
-            t["n"],
-            t["sum_x"],
-            t["sum_xx"],
+            c.n,
+            c.sum_x,
+            c.sum_xx,
+            t.n,
+            t.sum_x,
+            t.sum_xx,
             prior_shape=prior.prior_shape,
             prior_rate=prior.prior_rate,
             direction=direction,
@@ -188,12 +176,12 @@ def _ratio(
     c, t = cells.control, cells.treatment
     shape0, rate0 = _cost_prior(experiment)
     comparison = compare_cost_per_outcome(
-        c["sum_x"],
-        c["n"],
-        c["sum_y"],
-        t["sum_x"],
-        t["n"],
-        t["sum_y"],
+        c.sum_x,
+        c.n,
+        c.sum_y,
+        t.sum_x,
+        t.n,
+        t.sum_y,
         prior_shape=shape0,
         prior_rate=rate0,
         direction=direction,
@@ -227,15 +215,9 @@ _MODELS: dict[str, Model] = {"proportion": _proportion, "count": _count, "ratio"
 
 
 def bayes_block(
-    metric: Metric,
-    cells: Cells,
-    mode: Mode,
-    experiment: Experiment,
-    plan: Plan,
-    notes: list[Note],
+    metric: Metric, cells: Cells, mode: Mode, experiment: Experiment, plan: Plan
 ) -> BayesBlock:
     """Posterior comparisons of one metric for every group and treatment arm."""
-    del notes  # every kind handled here needs no caveat beyond the method name
     model = _MODELS[metric.kind]
     if plan.pool:
         experiment = pooled_experiment(metric, cells, mode, experiment)
@@ -278,8 +260,6 @@ def pooled_experiment(
     rates) prior whose hyperparameters maximise the marginal likelihood of all cells, so each
     group's estimates shrink towards the common level, small groups more than large ones.
     """
-    from rekrut.stats._pooling import pool_beta_binomial, pool_gamma_poisson
-
     keys = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
     stacked = {k: _all_arms(cells, k).ravel() for k in keys}
     plan = experiment.bayes

@@ -1,0 +1,192 @@
+"""``analyze``: from an experiment and its data to a tidy table of comparisons.
+
+The data layer hands every metric's sufficient statistics as arrays shaped groups x arms; each
+method block compares them in one vectorised call of :mod:`rekrut.stats`:
+
+* ``_cells`` — the run's options (:class:`Plan`) and the control/treatment cells of a metric;
+* ``_frequentist`` — the method per metric kind and data mode, by lookup;
+* ``_bayesian`` — conjugate posteriors, P(better), P(best), expected loss, ROPE decisions;
+* ``_sequential`` — always-valid comparisons along the looks;
+* ``_table`` — the result table and multiplicity control;
+* ``_result`` — :class:`AnalysisResult` and its JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from rekrut.analysis._bayesian import BayesBlock, bayes_block
+from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
+from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
+from rekrut.analysis._result import (
+    BAYES_COLUMNS,
+    ESTIMATE_COLUMNS,
+    KEY_COLUMNS,
+    TABLE_COLUMNS,
+    AnalysisResult,
+    Method,
+)
+from rekrut.analysis._sequential import check_sequential_unit, last_look, sequential_comparison
+from rekrut.analysis._table import bayesian_table, frequentist_table
+from rekrut.data import Summary, cumulative_summary, load_postings, summarize_postings
+from rekrut.metrics import Metric, get_metric
+from rekrut.model import Experiment, load_experiment
+from rekrut.notes import Note
+from rekrut.stats import SRMResult, sample_ratio_mismatch
+
+__all__ = [
+    "BAYES_COLUMNS",
+    "ESTIMATE_COLUMNS",
+    "KEY_COLUMNS",
+    "TABLE_COLUMNS",
+    "AnalysisResult",
+    "Cells",
+    "Method",
+    "Mode",
+    "Plan",
+    "analyze",
+    "cells_of",
+    "check_sequential_unit",
+    "compare_cells",
+    "cumulative_summary",
+    "mode_of",
+    "sequential_comparison",
+    "sizes_of",
+]
+
+
+def analyze(
+    experiment: Experiment | str | Path,
+    data: Any = None,
+    *,
+    method: Method = "frequentist",
+    by: Sequence[str] | None = None,
+    confidence_level: float | None = None,
+    multiplicity: Literal["holm", "bh", "none"] | None = None,
+    proportion_test: Literal["auto", "z", "fisher"] = "auto",
+    ratio_interval: Literal["delta", "bootstrap"] = "delta",
+    n_resamples: int = 2000,
+    n_draws: int = 10_000,
+    pool: bool = False,
+    progress: bool = False,
+    rng: np.random.Generator | int | None = None,
+) -> AnalysisResult:
+    """Compare every treatment arm with the control on every metric of the experiment.
+
+    Parameters
+    ----------
+    experiment
+        An :class:`~rekrut.Experiment` or the path of an experiment file.
+    data
+        Posting rows or arm totals: a DataFrame, a file path, or None for the file the
+        experiment names.
+    method
+        ``"frequentist"`` (confidence intervals and p-values), ``"sequential"`` (always-valid
+        p-values and confidence sequences, valid however often the data were looked at; needs
+        ``published`` dates) or ``"bayesian"`` (conjugate
+        posteriors: credible intervals, probability to beat control and to be best, expected
+        loss and a region-of-practical-equivalence decision; see the experiment's ``[bayes]``).
+    by
+        Grouping columns: the analysis runs per group and the table gets these columns first.
+    confidence_level, multiplicity
+        Override the experiment's plan (``multiplicity`` applies to the secondary metrics;
+        the primary metric is adjusted only across several treatment arms).
+    proportion_test
+        ``"auto"`` uses Fisher's exact test when an expected cell count is small, else a z-test.
+    ratio_interval
+        ``"delta"`` (delta method over postings) or ``"bootstrap"`` (resampling postings) for
+        cost ratios.
+    n_resamples, n_draws, rng
+        Bootstrap resamples, Monte Carlo draws (Bayesian probability of being best among
+        more than two arms; Bayesian intervals are exact), and the seed.
+    pool
+        With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
+        prior is an empirical-Bayes prior fitted to all groups and arms of the metric, so small
+        groups are not judged on noise.
+
+    Returns
+    -------
+    AnalysisResult
+        With ``.table`` (one row per metric and treatment arm), ``.notes`` and ``.to_json()``.
+
+    Examples
+    --------
+    >>> import rekrut as rk
+    >>> exp = rk.Experiment.model_validate({"id": "x", "control": "A",
+    ...     "metrics": ["fill_rate"],
+    ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
+    >>> data = rk.simulate(exp, postings=300, rng=7)
+    >>> result = rk.analyze(exp, data)
+    >>> result.table[["metric", "arm", "control"]].to_dict("records")
+    [{'metric': 'fill_rate', 'arm': 'B', 'control': 'A'}]
+    """
+    if isinstance(experiment, str | Path):
+        experiment = load_experiment(experiment)
+    if method not in ("frequentist", "bayesian", "sequential"):
+        msg = f"method must be 'frequentist', 'bayesian' or 'sequential', got {method!r}"
+        raise ValueError(msg)
+    if method == "sequential" and by:
+        raise ValueError("method='sequential' does not take by=; monitor each group separately")
+    if pool and (method != "bayesian" or not by):
+        raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
+    plan = Plan(
+        confidence_level=confidence_level or experiment.confidence_level,
+        multiplicity=multiplicity or experiment.multiplicity,
+        proportion_test=proportion_test,
+        ratio_interval=ratio_interval,
+        n_resamples=n_resamples,
+        n_draws=n_draws,
+        pool=pool,
+        progress=progress,
+        rng=np.random.default_rng(rng),
+    )
+    postings = load_postings(experiment, data)
+    summary = summarize_postings(experiment, postings, by=by)
+    notes: list[Note] = []
+    if method == "bayesian":
+        table = _bayesian(experiment, summary, plan, notes)
+    elif method == "sequential":
+        table = frequentist_table(experiment, summary, last_look(experiment, postings, plan), plan)
+        if any(get_metric(m).kind == "duration" for m in experiment.metrics):
+            notes.append(Note("duration_sequential", {"metric": "time_to_hire_days"}))
+    else:
+        blocks = frequentist_blocks(experiment, postings, summary, plan, notes)
+        table = frequentist_table(experiment, summary, blocks, plan)
+    srm = _sample_ratio(experiment, summary, notes)
+    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
+
+
+def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[Note]) -> Any:
+    blocks: list[tuple[Metric, np.ndarray, np.ndarray, BayesBlock]] = []
+    for metric_id in experiment.metrics:
+        metric = get_metric(metric_id)
+        if metric.kind == "duration":
+            notes.append(Note("duration_bayes", {"metric": metric.id}))
+            continue
+        cells = cells_of(experiment, summary, metric_id)
+        mode = mode_of(metric, experiment, summary)
+        if is_paired(experiment, summary, metric):
+            notes.append(Note("source_unpaired", {"metric": metric.id}))
+        block = bayes_block(metric, cells, mode, experiment, plan)
+        sizes = (sizes_of(metric, mode, cells.control), sizes_of(metric, mode, cells.treatment))
+        blocks.append((metric, *sizes, block))
+    return bayesian_table(experiment, summary, blocks)
+
+
+def _sample_ratio(experiment: Experiment, summary: Summary, notes: list[Note]) -> SRMResult | None:
+    """Chi-square check of randomised units per arm against the planned allocation."""
+    if experiment.unit == "source":
+        return None
+    observed = summary.units.sum(axis=0)
+    weights = np.array([a.weight for a in experiment.arms])
+    result = sample_ratio_mismatch(observed, weights)
+    if bool(np.asarray(result.mismatch)):
+        shown = ", ".join(
+            f"{a}: {o:.0f}" for a, o in zip(experiment.arm_ids, observed, strict=True)
+        )
+        notes.append(Note("srm", {"observed": shown, "p_value": f"{float(result.p_value):.2g}"}))
+    return result
