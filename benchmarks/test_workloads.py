@@ -1,7 +1,13 @@
-"""Workloads (a)-(d) of benchmarks/README.md, each beside the way a user would do it without rekrut."""
+"""Workloads (a)-(e) of benchmarks/README.md, each beside the way a user would do it without rekrut."""
 
 from __future__ import annotations
 
+import inspect
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,51 @@ from rekrut.stats import (
 )
 
 LOOP_CELLS = 500  # the per-cell baselines run on a slice and are scaled to 20,000 in the README
+
+
+def _beside(
+    benchmark: Any, target: Callable[[], Any], baseline: Callable[[], Any], rounds: int
+) -> tuple[float, float]:
+    """Time ``target`` under pytest-benchmark and ``baseline`` once before each of its rounds
+    (in the benchmark's untimed setup, so the two alternate and share the machine's state);
+    return the median seconds of each, for a ratio measured in the same run."""
+    times: dict[str, list[float]] = {"target": [], "baseline": []}
+
+    def timed(key: str, call: Callable[[], Any]) -> None:
+        start = time.perf_counter()
+        call()
+        times[key].append(time.perf_counter() - start)
+
+    benchmark.pedantic(
+        lambda: timed("target", target),
+        setup=lambda: timed("baseline", baseline),
+        rounds=rounds,
+        iterations=1,
+    )
+    return statistics.median(times["target"]), statistics.median(times["baseline"])
+
+
+_STATUS = """
+def status(key):  # VmRSS (now) or VmHWM (peak) of this process (Linux), in MiB
+    with open("/proc/self/status") as lines:
+        return int(next(line for line in lines if line.startswith(key)).split()[1]) / 1024
+
+def reset_peak():  # VmHWM back to the current RSS (Linux 4.0+), so the peak is the next step's
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+"""
+"""Peak memory in a fresh process is read from /proc, not from ``ru_maxrss``: a child started
+from a large process (pytest holding a 10-million-row frame) reports the parent's peak in
+``ru_maxrss`` after exec, and only VmHWM can be reset to measure one step's peak."""
+
+
+def _peak_memory_available() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def _ratio_stats(cells: dict[str, np.ndarray], arm: int, sl: slice = slice(None)) -> RatioStats:
@@ -263,6 +314,119 @@ def test_a_analyze_grouped(benchmark: Any, experiment: rk.Experiment) -> None:
         rk.analyze, args=(experiment, data), kwargs={"by": ["cell"]}, rounds=1, iterations=1
     )
     assert len(result.table) == 4 * 20_000
+
+
+def test_a_analyze_arm_totals(
+    benchmark: Any, experiment: rk.Experiment, cells: dict[str, np.ndarray], measured: list[str]
+) -> None:
+    """Fill rate of the 20,000 cells given as arm totals (one row per cell and arm: postings
+    and filled postings), ``rk.analyze(..., by=["cell"])``, beside the one
+    ``stats.compare_proportions`` call on the same arrays that it wraps (same test choice,
+    same outputs)."""
+    import pandas as pd
+
+    plan = experiment.model_copy(update={"metrics": ("fill_rate",), "primary_metric": "fill_rate"})
+    filled, postings = cells["x"].astype(np.int64), cells["n"].astype(np.int64)
+    n_cells = filled.shape[1]
+    totals = pd.DataFrame(
+        {
+            "cell": np.tile(np.arange(n_cells), 2),
+            "arm": np.repeat(["A", "B"], n_cells),
+            "postings": postings.ravel(),
+            "filled": filled.ravel(),
+        }
+    )
+    out: dict[str, Any] = {}
+
+    def analyze() -> None:
+        out["rekrut"] = rk.analyze(plan, totals, by=["cell"])
+
+    def compare() -> None:
+        out["stats"] = compare_proportions(filled[0], postings[0], filled[1], postings[1])
+
+    rekrut_s, stats_s = _beside(benchmark, analyze, compare, rounds=3)
+    table = out["rekrut"].table.sort_values("cell")
+    assert len(table) == n_cells
+    np.testing.assert_allclose(table["p_value"], out["stats"].p_value, rtol=1e-12)
+    benchmark.extra_info.update(
+        {"compare_proportions_s": stats_s, "ratio_to_compare_proportions": rekrut_s / stats_s}
+    )
+    measured.append(
+        f"(a) arm totals, fill rate of {n_cells:,} cells: rk.analyze {rekrut_s * 1e3:.0f} ms, "
+        f"stats.compare_proportions {stats_s * 1e3:.1f} ms: {rekrut_s / stats_s:.1f}x "
+        "(target <= 5x; medians of 3 alternating rounds)"
+    )
+
+
+MILLION_CELLS = 1_000_000
+MILLION_CELLS_LIMITS = {"seconds": 600, "address_space_gib": 12}
+"""Bounds of the million-cell run: it is stopped after 10 minutes, and an allocation past
+12 GiB of address space fails in the child instead of exhausting the machine."""
+
+_MILLION_CELLS = """
+import resource, sys, time
+import numpy as np
+limit = int(float(sys.argv[2]) * 2**30)
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from rekrut.stats import compare_beta_binomial
+rng = np.random.default_rng(1)  # drawn like the 20,000 cells of the fixture
+cells = int(sys.argv[1])
+n = rng.integers(20, 400, size=(2, cells)).astype(float)
+x = rng.binomial(n.astype(int), rng.uniform(0.05, 0.6, size=(2, cells))).astype(float)
+compare_beta_binomial(x[0, :1000], n[0, :1000], x[1, :1000], n[1, :1000])  # warm-up
+before = status("VmRSS")
+reset_peak()
+start = time.perf_counter()
+res = compare_beta_binomial(x[0], n[0], x[1], n[1])
+seconds = time.perf_counter() - start
+assert res.prob_better.shape == (cells,)
+print(seconds, before, status("VmHWM"))
+"""
+
+
+def test_a_bayesian_million_cells(benchmark: Any, measured: list[str]) -> None:
+    """The exact Beta-Binomial comparison on one million cells in a fresh process: the time
+    of the call and its peak resident memory above the process before it (inputs, imports).
+
+    The benchmark's own time includes starting Python and drawing the cells."""
+    if not _peak_memory_available():
+        pytest.skip("peak memory is read and reset through /proc (Linux)")
+    command = [
+        sys.executable,
+        "-c",
+        _STATUS + _MILLION_CELLS,
+        str(MILLION_CELLS),
+        str(MILLION_CELLS_LIMITS["address_space_gib"]),
+    ]
+
+    def run() -> list[float]:
+        try:
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=MILLION_CELLS_LIMITS["seconds"],
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"one million cells took over {MILLION_CELLS_LIMITS['seconds']} s")
+        if done.returncode:
+            pytest.fail(f"one million cells failed:\n{done.stderr[-2000:]}")
+        return [float(v) for v in done.stdout.split()]
+
+    seconds, before, peak = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update(
+        {
+            "call_s": seconds,
+            "rss_before_call_mib": round(before),
+            "rss_peak_call_mib": round(peak),
+            "peak_above_before_mib": round(peak - before),
+        }
+    )
+    measured.append(
+        f"(a) compare_beta_binomial, {MILLION_CELLS:,} cells: {seconds:.1f} s; peak memory "
+        f"{peak - before:.0f} MiB above the {before:.0f} MiB before the call "
+        "(target < 1 GiB)"
+    )
 
 
 EVERY_METRIC_CELLS = 2_000  # every catalogue metric end to end; scaled to 20,000 in the README
@@ -541,6 +705,121 @@ def test_b_peak_memory(
     assert peak - before < in_pandas
 
 
+PANDAS_ROWS = 10_000_000
+PANDAS_SUMMED = ["applications", "qualified", "hires", "cost_dkk"]
+
+
+def posting_frame(rows: int, seed: int) -> Any:
+    """Posting rows as a user holds them in pandas: string ``arm`` (A/B) and ``job_category``
+    (five values, pandas' default string dtype), integer counts and a float ``cost_dkk``."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    arm = rng.integers(0, 2, rows)
+    categories = ["sosu_assistent", "paedagog", "administration", "laerer", "ingenioer"]
+    applications = np.floor(-np.log1p(-rng.random(rows)) * 8).astype(np.int64)  # geometric
+    return pd.DataFrame(
+        {
+            "arm": np.array(["A", "B"], dtype=object)[arm],
+            "job_category": np.array(categories, dtype=object)[rng.integers(0, 5, rows)],
+            "applications": applications,
+            "qualified": np.floor(applications * rng.random(rows)).astype(np.int64),
+            "hires": ((applications > 0) & (rng.random(rows) < 0.6)).astype(np.int64),
+            "cost_dkk": np.where(arm == 0, 4500.0, np.round(rng.uniform(300, 3000, rows), 2)),
+        }
+    )
+
+
+def test_b_pandas_analyze(benchmark: Any, experiment: rk.Experiment, measured: list[str]) -> None:
+    """10 million posting rows in a pandas DataFrame through
+    ``rk.analyze(experiment, frame, by=["job_category"])`` (the four metrics of (b), the
+    analysis per job category as in the Parquet row), beside pandas' own
+    ``groupby(["job_category", "arm"])[columns].sum()`` of the same columns."""
+    frame = posting_frame(PANDAS_ROWS, 5)
+
+    def analyze() -> None:
+        result = rk.analyze(experiment, frame, by=["job_category"])
+        assert len(result.table) == 4 * 5
+
+    def group_by() -> None:
+        frame.groupby(["job_category", "arm"])[PANDAS_SUMMED].sum()
+
+    rekrut_s, pandas_s = _beside(benchmark, analyze, group_by, rounds=2)
+    benchmark.extra_info.update({"pandas_group_by_s": pandas_s, "ratio": rekrut_s / pandas_s})
+    measured.append(
+        f"(b) pandas, {PANDAS_ROWS:,} rows: rk.analyze(by=job_category) {rekrut_s:.2f} s, "
+        f"groupby().sum() {pandas_s:.2f} s: {rekrut_s / pandas_s:.1f}x (target <= 3x; "
+        "medians of 2 alternating rounds)"
+    )
+
+
+_PANDAS_PEAK = """
+import gc, sys
+import rekrut as rk
+plan = rk.Experiment.model_validate_json(sys.argv[1])
+frame = posting_frame(int(sys.argv[2]), 5)
+gc.collect()
+in_pandas = frame.memory_usage(deep=True).sum() / 2**20
+before = status("VmRSS")
+reset_peak()
+rk.analyze(plan, frame, by=["job_category"])
+analyze_peak = status("VmHWM")
+gc.collect()
+after = status("VmRSS")
+reset_peak()
+frame.groupby(["job_category", "arm"])[sys.argv[3].split(",")].sum()
+print(in_pandas, before, analyze_peak, after, status("VmHWM"))
+"""
+
+
+def test_b_pandas_peak_memory(
+    benchmark: Any, experiment: rk.Experiment, measured: list[str]
+) -> None:
+    """Peak resident memory of ``rk.analyze`` on the 10-million-row DataFrame in a fresh
+    process, above the process once the frame is built, beside the frame's own size
+    (``memory_usage(deep=True)``) and the peak of pandas' group-by."""
+    if not _peak_memory_available():
+        pytest.skip("peak memory is read and reset through /proc (Linux)")
+    script = (
+        "from __future__ import annotations\n"
+        + _STATUS
+        + "from typing import Any\n"
+        + inspect.getsource(posting_frame)
+        + _PANDAS_PEAK
+    )
+    command = [
+        sys.executable,
+        "-c",
+        script,
+        experiment.model_dump_json(),
+        str(PANDAS_ROWS),
+        ",".join(PANDAS_SUMMED),
+    ]
+
+    def run() -> list[float]:
+        done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=600)
+        return [float(v) for v in done.stdout.split()]
+
+    in_pandas, before, peak, after, group_by_peak = benchmark.pedantic(run, rounds=1, iterations=1)
+    above, group_by_above = peak - before, group_by_peak - after
+    benchmark.extra_info.update(
+        {
+            "frame_in_pandas_mib": round(in_pandas),
+            "rss_with_frame_mib": round(before),
+            "rss_peak_analyze_mib": round(peak),
+            "analyze_peak_above_frame_mib": round(above),
+            "group_by_peak_above_frame_mib": round(group_by_above),
+            "share_of_frame": above / in_pandas,
+        }
+    )
+    measured.append(
+        f"(b) pandas memory: rk.analyze peaks {above:.0f} MiB above the process holding the "
+        f"frame ({before:.0f} MiB), {above / in_pandas:.2f} of the frame's {in_pandas:.0f} MiB "
+        f"(target < 0.5); pandas' group-by peaks {group_by_above:.0f} MiB above"
+    )
+
+
 @pytest.mark.filterwarnings("ignore")
 def test_a_counts_tea_tasting_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
     """tea-tasting's own aggregate API, one cell at a time (its normal usage)."""
@@ -585,3 +864,52 @@ def test_a_counts_spotify_confidence(benchmark: Any, cells: dict[str, np.ndarray
         return test.difference(level_1="A", level_2="B", groupby="cell")
 
     benchmark.pedantic(run, rounds=1, iterations=1)
+
+
+STARTS = 7  # fresh processes per command; the medians are reported
+
+
+def _wall_time(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def test_e_import_time(benchmark: Any, measured: list[str]) -> None:
+    """``import rekrut`` beside ``import pandas``, each in fresh processes, alternating (one
+    untimed start of each first, so bytecode is compiled and the files are cached)."""
+    rekrut_cmd = [sys.executable, "-c", "import rekrut"]
+    pandas_cmd = [sys.executable, "-c", "import pandas"]
+    for command in (rekrut_cmd, pandas_cmd):
+        _wall_time(command)
+    rekrut_s, pandas_s = _beside(
+        benchmark, lambda: _wall_time(rekrut_cmd), lambda: _wall_time(pandas_cmd), rounds=STARTS
+    )
+    benchmark.extra_info.update({"import_pandas_s": pandas_s, "ratio": rekrut_s / pandas_s})
+    measured.append(
+        f"(e) import rekrut {rekrut_s:.2f} s, import pandas {pandas_s:.2f} s (medians of "
+        f"{STARTS} fresh processes, with the interpreter's start): "
+        f"{rekrut_s / pandas_s:.2f}x (target <= 1.5x)"
+    )
+
+
+def test_e_cli_help(benchmark: Any, measured: list[str]) -> None:
+    """``rekrut --help`` as the console script runs it (its entry point, in this
+    interpreter), beside the bare interpreter start."""
+    from importlib.metadata import entry_points
+
+    found = [e.value for e in entry_points(group="console_scripts") if e.name == "rekrut"]
+    module, _, func = (found[0] if found else "rekrut.cli:main").partition(":")
+    main = f"import sys; from {module} import {func} as main; sys.exit(main())"
+    help_cmd = [sys.executable, "-c", main, "--help"]
+    bare_cmd = [sys.executable, "-c", "pass"]
+    for command in (help_cmd, bare_cmd):
+        _wall_time(command)
+    help_s, bare_s = _beside(
+        benchmark, lambda: _wall_time(help_cmd), lambda: _wall_time(bare_cmd), rounds=STARTS
+    )
+    benchmark.extra_info.update({"python_start_s": bare_s})
+    measured.append(
+        f"(e) rekrut --help {help_s:.2f} s (median of {STARTS}; the bare interpreter starts "
+        f"in {bare_s:.2f} s)"
+    )
