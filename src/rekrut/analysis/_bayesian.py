@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from rekrut.analysis._cells import Cells, Mode, Plan
 from rekrut.analysis._result import ESTIMATE_COLUMNS
@@ -37,7 +36,7 @@ from rekrut.stats import (
     rope_decision,
 )
 
-__all__ = ["BayesBlock", "bayes_block", "block_frame", "pooled_experiment"]
+__all__ = ["BayesBlock", "bayes_block", "block_columns", "pooled_experiment"]
 
 FloatArray = np.ndarray
 
@@ -231,24 +230,21 @@ def bayes_block(
     return BayesBlock(comparison, best[:, 1:], control_best, decision)
 
 
-def block_frame(block: BayesBlock, base: dict[str, object]) -> pd.DataFrame:
-    """The table rows of one metric (``base`` holds the shared columns)."""
+def block_columns(block: BayesBlock) -> dict[str, Any]:
+    """The table columns of one metric, arrays shaped (groups, treatments) or scalars."""
     comp = block.comparison
-    data = dict(base)
-    for name in (*ESTIMATE_COLUMNS, "prob_better"):
-        data[name] = np.asarray(getattr(comp, name), dtype=np.float64).ravel()
-    control = np.asarray(comp.control_value, dtype=np.float64).ravel()
-    lift = np.asarray(comp.lift, dtype=np.float64).ravel()
-    undefined = ~np.isfinite(lift) | (control == 0)
+    data: dict[str, Any] = {
+        name: np.asarray(getattr(comp, name), dtype=np.float64)
+        for name in (*ESTIMATE_COLUMNS, "prob_better", "expected_loss")
+    }
+    undefined = ~np.isfinite(data["lift"]) | (data["control_value"] == 0)
     for name in ("lift", "lift_ci_low", "lift_ci_high"):
-        values = np.asarray(getattr(comp, name), dtype=np.float64).ravel()
-        data[name] = np.where(undefined, np.nan, values)  # no relative change from zero
-    data["prob_best"] = block.prob_best.ravel()
-    data["prob_best_control"] = np.asarray(block.prob_best_control).ravel()
-    data["expected_loss"] = np.asarray(comp.expected_loss, dtype=np.float64).ravel()
-    data["decision"] = np.asarray(block.decision).ravel()
+        data[name] = np.where(undefined, np.nan, data[name])  # no relative change from zero
+    data["prob_best"] = block.prob_best
+    data["prob_best_control"] = np.asarray(block.prob_best_control)
+    data["decision"] = np.asarray(block.decision)
     data["method"] = comp.method
-    return pd.DataFrame(data)
+    return data
 
 
 def pooled_experiment(
