@@ -537,7 +537,7 @@ def test_b_bare_duckdb_group_by(benchmark: Any, big_parquet: Path) -> None:
 @pytest.fixture(scope="module")
 def kpis_30() -> Any:
     """98 municipalities x 30 job categories (the simulator's profiles, five variants each)."""
-    from rekrut.simulation import JOB_PROFILES
+    from rekrut._simulation import JOB_PROFILES
 
     categories = [f"{c}-{i}" for c in JOB_PROFILES for i in range(5)][:30]
     kpis = peers.synthetic_kpis(

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import rekrut as rk
-from rekrut.adjustment import adjust, factorial
+from rekrut._adjustment import adjust, factorial
 
 
 def _two_arm() -> rk.Experiment:
@@ -184,7 +184,7 @@ def test_rk_adjust_stays_the_function_after_its_module_is_imported() -> None:
     # a submodule named like the function would replace rk.adjust on first import
     import importlib
 
-    importlib.import_module("rekrut.adjustment")
+    importlib.import_module("rekrut._adjustment")
     assert callable(rk.adjust)
     assert rk.adjust is adjust
     assert rk.factorial is factorial

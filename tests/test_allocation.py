@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rekrut.allocation import allocate, project_shares
+from rekrut._allocation import allocate, project_shares
 from rekrut.stats._bayes import compare_cost_per_outcome
 
 

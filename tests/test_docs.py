@@ -57,8 +57,7 @@ PUBLIC_MODULES = (
     "rekrut.disclosure",
     "rekrut.report",
     "rekrut.sequential",
-    "rekrut.adjustment",
-    "rekrut.allocation",
+    "rekrut.profiles",
     "rekrut.data",
     "rekrut.analysis",
 )

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import rekrut as rk
+from rekrut._simulation import JOB_PROFILES
 from rekrut.cli import main
 from rekrut.data import load_postings
-from rekrut.simulation import JOB_PROFILES
 
 
 def test_seeded_and_reproducible(two_arm: rk.Experiment) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from rekrut._simulation import simulate
 from rekrut._version import __version__ as __version__
 from rekrut.analysis import AnalysisResult, analyze
 from rekrut.data import PostingData, Summary, summarize, validate_postings
@@ -28,17 +29,17 @@ from rekrut.model import (
     Look,
     load_experiment,
 )
-from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
-    from rekrut import disclosure, peers, power, report, sequential, stats
-    from rekrut.adjustment import adjust, factorial
-    from rekrut.allocation import Allocation, allocate
+    from rekrut import disclosure, peers, power, profiles, report, sequential, stats
+    from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
+    from rekrut._allocation import Allocation, allocate
 
 
 __all__ = [
     "METRICS",
     "AdVariant",
+    "AdjustedEffects",
     "Allocation",
     "AnalysisResult",
     "Arm",
@@ -48,6 +49,7 @@ __all__ = [
     "DataError",
     "Experiment",
     "ExperimentError",
+    "FactorialEffects",
     "InputError",
     "Look",
     "Metric",
@@ -63,6 +65,7 @@ __all__ = [
     "load_experiment",
     "peers",
     "power",
+    "profiles",
     "report",
     "sequential",
     "simulate",
@@ -71,12 +74,26 @@ __all__ = [
     "validate_postings",
 ]
 
-_LAZY_MODULES = frozenset({"stats", "power", "report", "peers", "disclosure", "sequential"})
+_LAZY_MODULES = frozenset(
+    {
+        "stats",
+        "power",
+        "report",
+        "peers",
+        "disclosure",
+        "sequential",
+        "profiles",
+        "analysis",
+        "data",
+    }
+)
 _LAZY_NAMES = {
-    "allocate": "rekrut.allocation",
-    "Allocation": "rekrut.allocation",
-    "adjust": "rekrut.adjustment",
-    "factorial": "rekrut.adjustment",
+    "allocate": "rekrut._allocation",
+    "Allocation": "rekrut._allocation",
+    "adjust": "rekrut._adjustment",
+    "factorial": "rekrut._adjustment",
+    "AdjustedEffects": "rekrut._adjustment",
+    "FactorialEffects": "rekrut._adjustment",
 }
 
 

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from rekrut._progress import progress as _progress
+from rekrut._simulation import simulate
 from rekrut.analysis import analyze
 from rekrut.metrics import get_metric
 from rekrut.model import Experiment
-from rekrut.simulation import simulate
 
 __all__ = ["EFFECT_FOR_METRIC", "SimulatedPower", "effects_for_lift", "simulate_power"]
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 
+from rekrut._simulation import simulate
 from rekrut.analysis import AnalysisResult, analyze
 from rekrut.data import load_postings
 from rekrut.errors import InputError
 from rekrut.io import write_text_atomic
 from rekrut.model import Experiment, load_experiment
 from rekrut.notes import Lang
-from rekrut.simulation import simulate
 
 __all__ = ["DEMO_EXPERIMENT", "demo_experiment_path", "main"]
 

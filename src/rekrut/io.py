@@ -1,4 +1,5 @@
-"""Reading tables and writing files. The only module of rekrut that opens files.
+"""Reading and writing files: every file rekrut opens is opened here (jinja2 loads the report
+templates itself).
 
 Writes are atomic: the content goes to a temporary file in the target folder, which is renamed
 over the target only when it is complete, so a failed run never leaves a half-written file.
@@ -16,7 +17,15 @@ import pandas as pd
 
 from rekrut.errors import DataError
 
-__all__ = ["read_table", "to_pandas", "write_bytes_atomic", "write_text_atomic"]
+__all__ = [
+    "read_resource_table",
+    "read_table",
+    "read_text",
+    "scan_parquet",
+    "to_pandas",
+    "write_bytes_atomic",
+    "write_text_atomic",
+]
 
 _NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
 
@@ -53,6 +62,51 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read the table ({detail})", file=str(path)) from None
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a UTF-8 file (an experiment file, a template).
+
+    Examples
+    --------
+    >>> from rekrut.cli import demo_experiment_path
+    >>> read_text(demo_experiment_path()).lstrip().startswith(("#", "id", "["))
+    True
+    """
+    return Path(path).read_text(encoding="utf-8")
+
+
+def read_resource_table(name: str, dtype: dict[str, Any]) -> pd.DataFrame:
+    """A CSV table shipped with the package (``rekrut/_resources``); ``#`` starts a comment.
+
+    Examples
+    --------
+    >>> len(read_resource_table("kommuner.csv", {"kommunekode": str}))
+    98
+    """
+    from importlib import resources
+
+    path = resources.files("rekrut") / "_resources" / name
+    with path.open(encoding="utf-8") as handle:
+        return pd.read_csv(handle, comment="#", dtype=dtype)
+
+
+def scan_parquet(path: str | Path) -> Any:
+    """A Parquet file as a DuckDB relation (read lazily, in DuckDB), or None without DuckDB.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> pd.DataFrame({"arm": ["A"], "applications": [3]}).to_parquet(file)
+    >>> scan_parquet(file).columns
+    ['arm', 'applications']
+    """
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is an optional extra
+        return None
+    return duckdb.read_parquet(str(path))
 
 
 def _sniff_separator(path: Path) -> str:

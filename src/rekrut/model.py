@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from rekrut.errors import ExperimentError
+from rekrut.io import read_text
 from rekrut.metrics import METRICS
 
 __all__ = [
@@ -344,7 +345,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_text(path))
     except FileNotFoundError:
         raise ExperimentError("file not found", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from scipy import stats
 
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
-from rekrut.io import to_pandas
+from rekrut.io import read_resource_table, to_pandas
 from rekrut.model import normalize_kommunekode
 
 __all__ = [
@@ -62,10 +61,7 @@ def municipalities() -> pd.DataFrame:
     >>> len(table), table.loc[table["kommunekode"] == "159", "name"].item()
     (98, 'Gladsaxe')
     """
-    path = resources.files("rekrut") / "_resources" / "kommuner.csv"
-    with path.open(encoding="utf-8") as handle:
-        table = pd.read_csv(handle, comment="#", dtype={"kommunekode": str})
-    return _with_logs(table)
+    return _with_logs(read_resource_table("kommuner.csv", {"kommunekode": str}))
 
 
 def _with_logs(table: pd.DataFrame) -> pd.DataFrame:
@@ -510,9 +506,7 @@ def example_kpis() -> pd.DataFrame:
     >>> example_kpis()["period"].unique().tolist()
     ['2024', '2025']
     """
-    path = resources.files("rekrut") / "_resources" / "kpi_synthetic.csv"
-    with path.open(encoding="utf-8") as handle:
-        return pd.read_csv(handle, comment="#", dtype={"kommunekode": str, "period": str})
+    return read_resource_table("kpi_synthetic.csv", {"kommunekode": str, "period": str})
 
 
 def synthetic_kpis(

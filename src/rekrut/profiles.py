@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["JOB_PROFILES", "JobProfile"]
+__all__ = ["EFFECT_KEYS", "JOB_PROFILES", "JobProfile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +124,15 @@ JOB_PROFILES: dict[str, JobProfile] = {
     ),
 }
 """Baseline profiles by job category, each naming its sources."""
+
+EFFECT_KEYS = (
+    "applications",
+    "qualified_share",
+    "fill_rate",
+    "repost_rate",
+    "retention_12m",
+    "click_through_rate",
+    "apply_rate",
+    "days_to_hire",
+)
+"""Keys of an arm's effects: multipliers of the baseline (1.0 = no effect)."""

@@ -32,7 +32,7 @@ from rekrut.data._aggregate import (
 from rekrut.data._postings import Granularity, PostingData, required_columns, validate_postings
 from rekrut.data._units import arm_expression
 from rekrut.errors import DataError
-from rekrut.io import read_table
+from rekrut.io import read_table, scan_parquet
 from rekrut.metrics import get_metric
 from rekrut.model import Experiment
 
@@ -143,22 +143,15 @@ def load_postings(experiment: Experiment, data: Any = None) -> PostingData:
         data = experiment.data_path
     if isinstance(data, str | Path):
         path = Path(data)
-        if path.suffix.lower() == ".parquet" and path.is_file() and _has_duckdb():
-            import duckdb
-
-            return _native_postings(duckdb.read_parquet(str(path)), experiment, str(path))
+        relation = (
+            scan_parquet(path) if path.suffix.lower() == ".parquet" and path.is_file() else None
+        )
+        if relation is not None:
+            return _native_postings(relation, experiment, str(path))
         return validate_postings(read_table(path), experiment, source=path)
     if isinstance(data, pd.DataFrame):
         return validate_postings(data, experiment)
     return _native_postings(data, experiment, None)
-
-
-def _has_duckdb() -> bool:
-    try:
-        import duckdb  # noqa: F401
-    except ImportError:  # pragma: no cover - duckdb is an optional extra
-        return False
-    return True
 
 
 def _native_postings(native: Any, experiment: Experiment, source: str | None) -> PostingData:
