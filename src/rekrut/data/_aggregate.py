@@ -183,24 +183,108 @@ def _moments(plan: _Plan, values: dict[str, FloatArray], totals: bool) -> dict[s
 # --- pandas: numpy.bincount over cell codes -------------------------------------------------
 
 
-def _codes(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Integer group code per row and the groups in order of first appearance."""
-    if not by:
-        return np.zeros(len(frame), dtype=np.intp), pd.DataFrame(index=pd.RangeIndex(1))
-    combined = np.zeros(len(frame), dtype=np.intp)
-    for column in by:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        # re-factorised after each column, so the combined code stays below the row count
-        combined, _ = pd.factorize(combined * max(len(uniques), 1) + codes)
-    # codes count up in order of appearance: a group starts where the running maximum rises
-    previous = np.maximum.accumulate(np.r_[-1, combined[:-1]])
-    firsts = np.flatnonzero(combined > previous)
-    groups = frame[list(by)].iloc[firsts].reset_index(drop=True)
-    return combined.astype(np.intp), groups
+_CHUNK_ROWS = 1 << 20
+"""Rows per chunk of a pandas table: the float copies of one chunk's columns stay small."""
+
+_NA = object()  # one key for every missing group value (NaN, None, NaT, pd.NA)
+
+
+class _GroupCoder:
+    """Numbers the groups of a table chunk by chunk, in order of first appearance."""
+
+    def __init__(self, by: Sequence[str]) -> None:
+        self.by = list(by)
+        self.values: list[dict[Any, int]] = [{} for _ in self.by]
+        self.ids: dict[tuple[int, ...], int] = {}
+        self.firsts: list[pd.DataFrame] = []
+
+    def codes(self, chunk: pd.DataFrame) -> np.ndarray:
+        """The group id of every row of ``chunk``."""
+        if not self.by:
+            if not self.ids:
+                self.ids[()] = 0
+            return np.zeros(len(chunk), dtype=np.intp)
+        combined = np.zeros(len(chunk), dtype=np.intp)
+        local: list[tuple[np.ndarray, Any]] = []
+        for column in self.by:
+            codes, uniques = pd.factorize(chunk[column], use_na_sentinel=False)
+            local.append((codes, uniques))
+            # re-factorised after each column, so the combined code stays below the row count
+            combined, _ = pd.factorize(combined * max(len(uniques), 1) + codes)
+        # codes count up in order of appearance: a group starts where the running maximum rises
+        previous = np.maximum.accumulate(np.r_[-1, combined[:-1]])
+        firsts = np.flatnonzero(combined > previous)
+        ids = np.empty(len(firsts), dtype=np.intp)
+        new: list[int] = []
+        for i, row in enumerate(firsts):
+            key = tuple(
+                self._value_id(j, uniques[codes[row]]) for j, (codes, uniques) in enumerate(local)
+            )
+            if key not in self.ids:
+                self.ids[key] = len(self.ids)
+                new.append(int(row))
+            ids[i] = self.ids[key]
+        if new:
+            self.firsts.append(chunk[self.by].iloc[new])
+        return ids[combined]
+
+    def _value_id(self, column: int, value: Any) -> int:
+        key = _NA if pd.isna(value) else value
+        return self.values[column].setdefault(key, len(self.values[column]))
+
+    def groups(self) -> pd.DataFrame:
+        """One row per group with its values, in order of first appearance."""
+        if not self.by:
+            return pd.DataFrame(index=pd.RangeIndex(1))
+        if not self.firsts:
+            return pd.DataFrame({c: [] for c in self.by})
+        return pd.concat(self.firsts).reset_index(drop=True)
 
 
 def _floats(values: pd.Series) -> FloatArray:
     return values.to_numpy(np.float64, na_value=np.nan)
+
+
+def _arm_codes(values: pd.Series, arms: Sequence[str]) -> np.ndarray:
+    """The position of each row's arm in ``arms`` (-1 for any other label)."""
+    codes, uniques = pd.factorize(values)
+    position = np.array([arms.index(u) if u in arms else -1 for u in uniques], dtype=np.intp)
+    return position[codes] if len(codes) else np.zeros(0, dtype=np.intp)
+
+
+def _known(values: FloatArray, integer: bool) -> FloatArray:
+    return values if integer else np.where(np.isnan(values), 0.0, values)
+
+
+def _chunk_sums(
+    chunk: pd.DataFrame, plan: _Plan, funnel: list[str], units: str | None, integer: set[str]
+) -> dict[str, FloatArray | None]:
+    """Per distinct sum, the value each row adds (None: every row adds 1)."""
+    cache: dict[str, FloatArray] = {}
+
+    def column(term: _Term) -> FloatArray:
+        assert term.column is not None
+        if term.key not in cache:
+            if term.key == "filled" and not term.nullable:
+                cache[term.key] = (_floats(chunk["hires"]) > 0).astype(np.float64)
+            else:
+                cache[term.key] = _floats(chunk[term.column])
+        return cache[term.key]
+
+    weights: dict[str, FloatArray | None] = {}
+    for name, spec in plan.sums.items():
+        product: FloatArray | None = None
+        for factor in spec.factors:
+            product = column(factor) if product is None else product * column(factor)
+        if spec.mask:
+            known = functools.reduce(operator.and_, [~np.isnan(column(t)) for t in spec.mask])
+            product = known.astype(np.float64) if product is None else np.where(known, product, 0.0)
+        weights[name] = product
+    weights["__units"] = _known(_floats(chunk[units]), units in integer) if units else None
+    weights["__rows"] = None
+    for c in funnel:
+        weights[f"__funnel__{c}"] = _known(_floats(chunk[c]), c in integer)
+    return weights
 
 
 def aggregate_pandas(
@@ -213,53 +297,47 @@ def aggregate_pandas(
 ) -> Aggregate:
     """Sum the statistics of a validated pandas posting table (see :func:`aggregate`).
 
-    The table must already be normalised by :func:`rekrut.data.validate_postings` (every arm
-    known, numbers as floats with NaN for blanks).
+    The table must already be checked by :func:`rekrut.data.validate_postings` (every arm
+    known, numbers valid, NaN or missing for blanks). It is read in chunks of rows, so the
+    memory used beyond the table stays small whatever its length.
     """
     columns = set(frame.columns)
     totals = "postings" in columns
-    plan = _plan(_metrics(metric_ids), totals, set())
-    group_codes, groups = _codes(frame, by)
-    arm_codes = pd.Categorical(frame["arm"], categories=list(arms)).codes.astype(np.intp)
-    n_cells = len(groups) * len(arms)
-    cells = group_codes * len(arms) + arm_codes
-    shape = (len(groups), len(arms))
-
-    def total(weights: FloatArray | None) -> FloatArray:
-        return (
-            np.bincount(cells, weights=weights, minlength=n_cells).astype(np.float64).reshape(shape)
-        )
-
-    cache: dict[str, FloatArray] = {}
-
-    def column(term: _Term) -> FloatArray:
-        assert term.column is not None
-        if term.key not in cache:
-            if term.key == "filled" and not term.nullable:
-                cache[term.key] = (_floats(frame["hires"]) > 0).astype(np.float64)
-            else:
-                cache[term.key] = _floats(frame[term.column])
-        return cache[term.key]
-
-    values: dict[str, FloatArray] = {}
-    for name, spec in plan.sums.items():
-        product: FloatArray | None = None
-        for factor in spec.factors:
-            product = column(factor) if product is None else product * column(factor)
-        if spec.mask:
-            known = functools.reduce(operator.and_, [~np.isnan(column(t)) for t in spec.mask])
-            product = known.astype(np.float64) if product is None else np.where(known, product, 0.0)
-        values[name] = total(product)
+    # integer columns hold no NaN (a nullable one only when it has no missing value)
+    integer = {
+        str(c)
+        for c, dtype in frame.dtypes.items()
+        if pd.api.types.is_integer_dtype(dtype)
+        and (isinstance(dtype, np.dtype) or not frame[c].hasnans)
+    }
+    plan = _plan(_metrics(metric_ids), totals, integer)
     units = unit_column or ("postings" if totals else None)
-    unit_weights = np.nan_to_num(_floats(frame[units])) if units else None
-    funnel = {c: total(np.nan_to_num(_floats(frame[c]))) for c in FUNNEL_COLUMNS if c in columns}
+    funnel = [c for c in FUNNEL_COLUMNS if c in columns]
+    coder = _GroupCoder(by)
+    sums: dict[str, list[FloatArray]] = {}
+    for start in range(0, max(len(frame), 1), _CHUNK_ROWS):
+        chunk = frame.iloc[start : start + _CHUNK_ROWS]
+        groups = coder.codes(chunk)
+        arm = _arm_codes(chunk["arm"], arms)
+        cells = groups * len(arms) + arm
+        for name, weights in _chunk_sums(chunk, plan, funnel, units, integer).items():
+            counted = np.bincount(cells, weights=weights, minlength=len(coder.ids) * len(arms))
+            sums.setdefault(name, []).append(counted.astype(np.float64))
+    shape = (len(coder.ids), len(arms))
+
+    def total(name: str) -> FloatArray:
+        padded = [np.pad(v, (0, shape[0] * shape[1] - len(v))) for v in sums[name]]
+        return np.sum(padded, axis=0, dtype=np.float64).reshape(shape)
+
+    values = {name: total(name) for name in plan.sums}
+    funnel_totals = {c: total(f"__funnel__{c}") for c in funnel}
     if not totals:
-        funnel["postings"] = total(None)
+        funnel_totals["postings"] = total("__rows")
     return Aggregate(
-        groups,
+        coder.groups(),
         _moments(plan, values, totals),
-        total(unit_weights),
-        funnel,
+        total("__units"),
+        funnel_totals,
         frozenset(arms),
         {},
     )
@@ -383,7 +461,9 @@ def aggregate(
         if summed[f"__check__{name}"].sum() > 0
     }
     known = summed[summed["__arm"].isin(list(arms))].reset_index(drop=True)
-    group_codes, groups = _codes(known, by)
+    coder = _GroupCoder(by)
+    group_codes = coder.codes(known)
+    groups = coder.groups()
     arm_codes = pd.Categorical(known["__arm"], categories=list(arms)).codes.astype(np.intp)
     shape = (len(groups), len(arms))
 
