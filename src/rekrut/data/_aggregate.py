@@ -88,6 +88,8 @@ class Aggregate:
         Randomised units per group and arm, shaped (groups, arms).
     funnel
         Plain totals of the funnel columns present, per column shaped (groups, arms).
+    rows
+        Table rows per group and arm, shaped (groups, arms).
     labels
         The arm labels found in the table (with None for a blank arm).
     violations
@@ -98,6 +100,7 @@ class Aggregate:
     moments: dict[str, Moments]
     units: FloatArray
     funnel: dict[str, FloatArray]
+    rows: FloatArray
     labels: frozenset[Any]
     violations: dict[str, tuple[str, str, float]]
 
@@ -186,51 +189,50 @@ def _moments(plan: _Plan, values: dict[str, FloatArray], totals: bool) -> dict[s
 _CHUNK_ROWS = 1 << 20
 """Rows per chunk of a pandas table: the float copies of one chunk's columns stay small."""
 
-_NA = object()  # one key for every missing group value (NaN, None, NaT, pd.NA)
-
 
 class _GroupCoder:
     """Numbers the groups of a table chunk by chunk, in order of first appearance."""
 
     def __init__(self, by: Sequence[str]) -> None:
         self.by = list(by)
-        self.values: list[dict[Any, int]] = [{} for _ in self.by]
-        self.ids: dict[tuple[int, ...], int] = {}
+        self.values: list[pd.Index] = [pd.Index([], dtype=object) for _ in self.by]
+        self.keys: list[np.ndarray] = [np.zeros(0, dtype=np.intp) for _ in self.by]
+        self.count = 0 if self.by else 1
         self.firsts: list[pd.DataFrame] = []
 
     def codes(self, chunk: pd.DataFrame) -> np.ndarray:
         """The group id of every row of ``chunk``."""
         if not self.by:
-            if not self.ids:
-                self.ids[()] = 0
             return np.zeros(len(chunk), dtype=np.intp)
         combined = np.zeros(len(chunk), dtype=np.intp)
-        local: list[tuple[np.ndarray, Any]] = []
-        for column in self.by:
+        value_ids = []
+        for j, column in enumerate(self.by):
             codes, uniques = pd.factorize(chunk[column], use_na_sentinel=False)
-            local.append((codes, uniques))
+            value_ids.append(self._value_ids(j, uniques)[codes])
             # re-factorised after each column, so the combined code stays below the row count
             combined, _ = pd.factorize(combined * max(len(uniques), 1) + codes)
         # codes count up in order of appearance: a group starts where the running maximum rises
         previous = np.maximum.accumulate(np.r_[-1, combined[:-1]])
         firsts = np.flatnonzero(combined > previous)
-        ids = np.empty(len(firsts), dtype=np.intp)
-        new: list[int] = []
-        for i, row in enumerate(firsts):
-            key = tuple(
-                self._value_id(j, uniques[codes[row]]) for j, (codes, uniques) in enumerate(local)
-            )
-            if key not in self.ids:
-                self.ids[key] = len(self.ids)
-                new.append(int(row))
-            ids[i] = self.ids[key]
-        if new:
-            self.firsts.append(chunk[self.by].iloc[new])
-        return ids[combined]
+        local = [ids[firsts] for ids in value_ids]
+        known = pd.MultiIndex.from_arrays(self.keys).get_indexer(pd.MultiIndex.from_arrays(local))
+        new = known < 0
+        known[new] = self.count + np.arange(int(new.sum()))
+        if new.any():
+            self.count += int(new.sum())
+            self.keys = [np.r_[k, v[new]] for k, v in zip(self.keys, local, strict=True)]
+            self.firsts.append(chunk[self.by].iloc[firsts[new]])
+        return known.astype(np.intp)[combined]
 
-    def _value_id(self, column: int, value: Any) -> int:
-        key = _NA if pd.isna(value) else value
-        return self.values[column].setdefault(key, len(self.values[column]))
+    def _value_ids(self, column: int, uniques: Any) -> np.ndarray:
+        """Ids of a chunk's distinct values of one grouping column, new values numbered on."""
+        ids = self.values[column].get_indexer(uniques)
+        new = ids < 0
+        if new.any():
+            ids[new] = len(self.values[column]) + np.arange(int(new.sum()))
+            added = pd.Index(np.asarray(uniques, dtype=object)[new], dtype=object)
+            self.values[column] = self.values[column].append(added)
+        return ids.astype(np.intp)
 
     def groups(self) -> pd.DataFrame:
         """One row per group with its values, in order of first appearance."""
@@ -321,9 +323,9 @@ def aggregate_pandas(
         arm = _arm_codes(chunk["arm"], arms)
         cells = groups * len(arms) + arm
         for name, weights in _chunk_sums(chunk, plan, funnel, units, integer).items():
-            counted = np.bincount(cells, weights=weights, minlength=len(coder.ids) * len(arms))
+            counted = np.bincount(cells, weights=weights, minlength=coder.count * len(arms))
             sums.setdefault(name, []).append(counted.astype(np.float64))
-    shape = (len(coder.ids), len(arms))
+    shape = (coder.count, len(arms))
 
     def total(name: str) -> FloatArray:
         padded = [np.pad(v, (0, shape[0] * shape[1] - len(v))) for v in sums[name]]
@@ -338,6 +340,7 @@ def aggregate_pandas(
         _moments(plan, values, totals),
         total("__units"),
         funnel_totals,
+        total("__rows"),
         frozenset(arms),
         {},
     )
@@ -434,6 +437,7 @@ def aggregate(
     sums = {name: _sum_expr(spec) for name, spec in plan.sums.items()}
     units = unit_column or ("postings" if totals else None)
     sums["__units"] = nw.col(units).cast(nw.Float64()) if units else nw.lit(1.0)
+    sums["__rows"] = nw.lit(1.0)
     funnel = [c for c in FUNNEL_COLUMNS if c in columns]
     if not totals:
         sums["__funnel__postings"] = nw.lit(1.0)
@@ -483,6 +487,7 @@ def aggregate(
         _moments(plan, values, totals),
         place("__units"),
         totals_of,
+        place("__rows"),
         labels,
         violations,
     )

@@ -235,11 +235,11 @@ def summarize_postings(
     )
     arms = experiment.arm_ids
     if postings.frame is not None:
-        if postings.granularity == "arm_totals":
-            _check_one_row_per_arm(postings, by)
         result = aggregate_pandas(
             postings.frame, experiment.metrics, arms, by=by, unit_column=unit_column
         )
+        if postings.granularity == "arm_totals" and (result.rows > 1).any():
+            _check_one_row_per_arm(postings, by)
     else:
         result = aggregate(
             postings.native,
