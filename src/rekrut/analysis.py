@@ -396,7 +396,7 @@ def _compare_ratio_totals(cells: Cells, plan: Plan) -> Comparison:
         high,
         per_dkk.statistic,
         per_dkk.p_value,
-        f"{per_dkk.method} (cost fixed)",
+        "poisson_exact_cost_fixed",
     )
 
 
@@ -596,7 +596,7 @@ def _per_cell(
         name: np.array([[float(getattr(r, name)) for r in row] for row in results])
         for name in (*_VALUE_FIELDS, "statistic")
     }
-    method = results[0][0].method if results and results[0] else ""
+    method = results[0][0].method if results and results[0] else "no_data"
     return Comparison(**fields_, method=method)
 
 
@@ -674,7 +674,7 @@ def _duration_block(
 def _assemble(
     experiment: Experiment, summary: Summary, blocks: list[_Block], plan: Plan
 ) -> pd.DataFrame:
-    from rekrut.stats._multiplicity import adjust_pvalues
+    from rekrut.stats._multiplicity import correct_pvalues
 
     groups = _groups(summary)
     treatments = [a.id for a in experiment.treatments]
@@ -690,7 +690,7 @@ def _assemble(
         if not mask.any():
             continue
         block = np.moveaxis(p[mask], 1, 0).reshape(n_groups, -1)
-        adj = adjust_pvalues(block, method=method_for[family], axis=-1)
+        adj = correct_pvalues(block, method=method_for[family], axis=-1)
         adjusted[mask] = np.moveaxis(
             np.asarray(adj).reshape(n_groups, int(mask.sum()), n_treat), 0, 1
         )

@@ -14,6 +14,30 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 Alternative = Literal["two-sided", "less", "greater"]
+
+MethodCode = Literal[
+    "z_test",
+    "fisher_exact",
+    "z_or_fisher",
+    "welch",
+    "welch_delta",
+    "welch_paired",
+    "poisson_exact",
+    "poisson_exact_cost_fixed",
+    "bootstrap_percentile",
+    "log_rank",
+    "mann_whitney",
+    "no_data",
+    "msprt",
+    "beta_binomial",
+    "gamma_poisson",
+    "gamma_poisson_quasi",
+    "gamma_posterior",
+    "cost_per_outcome",
+    "eb_beta_binomial",
+    "eb_gamma_poisson",
+]
+"""Codes of the methods a result names in its ``method`` field (labels: :mod:`rekrut.methods`)."""
 FloatArray = NDArray[np.float64]
 
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "less", "greater")
@@ -78,4 +102,4 @@ class Comparison(ResultMixin):
     lift_ci_high: FloatArray
     statistic: FloatArray
     p_value: FloatArray
-    method: str
+    method: MethodCode
