@@ -63,6 +63,8 @@ def check_alternative(alternative: str) -> None:
 
 
 def _json_safe(value: Any) -> Any:
+    if isinstance(value, ResultMixin):  # a result nested in another (BootstrapResult.comparison)
+        return value.to_dict()
     if isinstance(value, np.ndarray):
         return [_json_safe(v) for v in value.tolist()] if value.ndim else _json_safe(value.item())
     if isinstance(value, list):
