@@ -13,26 +13,26 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rekrut.analysis import AnalysisResult, analyze
-from rekrut.data import PostingData, Summary, summarize, validate_postings
 from rekrut.errors import DataError, ExperimentError, InputError, RekrutWarning
 from rekrut.metrics import METRICS, Metric, get_metric
-from rekrut.model import (
-    AdVariant,
-    Arm,
-    BayesPlan,
-    Channel,
-    CostModel,
-    Experiment,
-    Look,
-    load_experiment,
-)
-from rekrut.simulation import simulate
 
 if TYPE_CHECKING:
     from rekrut import disclosure, peers, power, report, sequential, stats
     from rekrut.adjustment import adjust, factorial
     from rekrut.allocation import Allocation, allocate
+    from rekrut.analysis import AnalysisResult, analyze
+    from rekrut.data import PostingData, Summary, summarize, validate_postings
+    from rekrut.model import (
+        AdVariant,
+        Arm,
+        BayesPlan,
+        Channel,
+        CostModel,
+        Experiment,
+        Look,
+        load_experiment,
+    )
+    from rekrut.simulation import simulate
 
 __version__ = "0.1.0"
 
@@ -71,8 +71,36 @@ __all__ = [
     "validate_postings",
 ]
 
-_LAZY_MODULES = frozenset({"stats", "power", "report", "peers", "disclosure", "sequential"})
+_LAZY_MODULES = frozenset(
+    {
+        "analysis",
+        "data",
+        "disclosure",
+        "model",
+        "peers",
+        "power",
+        "report",
+        "sequential",
+        "simulation",
+        "stats",
+    }
+)
 _LAZY_NAMES = {
+    "AnalysisResult": "rekrut.analysis",
+    "analyze": "rekrut.analysis",
+    "PostingData": "rekrut.data",
+    "Summary": "rekrut.data",
+    "summarize": "rekrut.data",
+    "validate_postings": "rekrut.data",
+    "AdVariant": "rekrut.model",
+    "Arm": "rekrut.model",
+    "BayesPlan": "rekrut.model",
+    "Channel": "rekrut.model",
+    "CostModel": "rekrut.model",
+    "Experiment": "rekrut.model",
+    "Look": "rekrut.model",
+    "load_experiment": "rekrut.model",
+    "simulate": "rekrut.simulation",
     "allocate": "rekrut.allocation",
     "Allocation": "rekrut.allocation",
     "adjust": "rekrut.adjustment",
@@ -81,7 +109,8 @@ _LAZY_NAMES = {
 
 
 def __getattr__(name: str) -> Any:
-    # Parts with heavier imports (scipy, statsmodels, matplotlib) load on first use.
+    # Everything that needs pandas, pydantic, scipy, statsmodels or matplotlib loads on first
+    # use, so `import rekrut` (and `rekrut --help`) stays fast.
     if name in _LAZY_MODULES:
         return importlib.import_module(f"rekrut.{name}")
     if name in _LAZY_NAMES:
