@@ -258,7 +258,7 @@ def test_prob_best_with_two_arms_is_the_exact_prob_better() -> None:
     np.testing.assert_allclose(lower.prob_best, two.prob_best[:, ::-1])
 
 
-def test_prob_best_gamma_with_two_arms_is_exact() -> None:
+def test_posterior_prob_best_gamma_with_two_arms_is_exact() -> None:
     shape, rate = np.array([[20.0, 26.0]]), np.array([[10.0, 11.0]])
     two = posterior_prob_best_gamma(shape, rate)
     rng = np.random.default_rng(5)

@@ -71,6 +71,8 @@ class BayesComparison(ResultMixin):
     probability that the treatment is better in the metric's direction, ``expected_loss`` the
     posterior expected shortfall of choosing the treatment (in the metric's units) and
     ``mc_error`` the Monte Carlo standard error of ``prob_better`` (0 when it is exact).
+    ``method`` is a :data:`~rekrut.stats.MethodCode` (``"beta_binomial"``, ``"gamma_poisson"``,
+    ``"gamma_poisson_quasi"`` or ``"cost_per_outcome"``); the prior is the caller's to record.
     """
 
     control_value: FloatArray

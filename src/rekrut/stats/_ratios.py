@@ -120,7 +120,7 @@ def compare_ratios(
     confidence_level, alternative
         Interval level and test direction (``"greater"``: treatment higher).
     method
-        Name recorded in the result.
+        Method code recorded in the result (a :data:`~rekrut.stats.MethodCode`).
 
     Returns
     -------

@@ -92,6 +92,7 @@ class Comparison(ResultMixin):
     ``diff`` is treatment minus control; ``lift`` is treatment / control - 1. Interval bounds
     may be infinite where the data cannot bound them (an open-ended interval), and values are
     NaN where they are undefined (for example a cost per hire in an arm with no hires).
+    ``method`` is a :data:`MethodCode` such as ``"welch_delta"``; ``rekrut.methods`` labels it.
     """
 
     control_value: FloatArray
