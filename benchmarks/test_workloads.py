@@ -18,10 +18,10 @@ import rekrut as rk
 from rekrut import peers
 from rekrut.stats import (
     RatioStats,
-    compare_beta_binomial,
-    compare_cost_per_outcome,
+    bayes_compare_cost_per_outcome,
+    bayes_compare_counts,
+    bayes_compare_proportions,
     compare_counts,
-    compare_counts_overdispersed,
     compare_proportions,
 )
 
@@ -133,7 +133,7 @@ def _bayes_vectorised(benchmark: Any, compare: Any, *args: np.ndarray) -> None:
 
 def _beta_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
     x, n = cells["x"], cells["n"]
-    _bayes_vectorised(benchmark, compare_beta_binomial, x[0], n[0], x[1], n[1])
+    _bayes_vectorised(benchmark, bayes_compare_proportions, x[0], n[0], x[1], n[1])
 
 
 def _beta_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
@@ -197,7 +197,7 @@ def _count_arms(cells: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
 def test_a_bayesian_counts_vectorised(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
     """Applicants per posting, overdispersed Gamma-Poisson: every output exact."""
     n, s, ss = _count_arms(cells)
-    _bayes_vectorised(benchmark, compare_counts_overdispersed, n[0], s[0], ss[0], n[1], s[1], ss[1])
+    _bayes_vectorised(benchmark, bayes_compare_counts, n[0], s[0], ss[0], n[1], s[1], ss[1])
 
 
 def test_a_bayesian_counts_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:
@@ -225,7 +225,7 @@ def test_a_bayesian_cost_vectorised(benchmark: Any, cells: dict[str, np.ndarray]
     """Cost per hire (inverse-gamma posteriors): every output exact."""
     cost, n, hires = cells["cost"], cells["n"], cells["hires"]
     args = (cost[0], n[0], hires[0], cost[1], n[1], hires[1])
-    _bayes_vectorised(benchmark, compare_cost_per_outcome, *args)
+    _bayes_vectorised(benchmark, bayes_compare_cost_per_outcome, *args)
 
 
 def test_a_bayesian_cost_scipy_loop(benchmark: Any, cells: dict[str, np.ndarray]) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from rekrut._allocation import allocate, project_shares
-from rekrut.stats._bayes import compare_cost_per_outcome
+from rekrut.stats import bayes_compare_cost_per_outcome
 
 
 def _channels() -> pd.DataFrame:
@@ -39,7 +39,7 @@ def test_clearly_cheapest_channel_gets_most_budget() -> None:
 def test_prob_best_of_two_channels_matches_the_exact_comparison() -> None:
     two = _channels().iloc[:3:2]  # jobnet and facebook
     res = allocate(two, budget_dkk=1, n_draws=200_000, rng=2)
-    exact = compare_cost_per_outcome(20_000, 20, 10, 40_000, 20, 16, n_draws=100)
+    exact = bayes_compare_cost_per_outcome(20_000, 20, 10, 40_000, 20, 16, n_draws=100)
     # P(facebook is cheaper per hire) from the closed form against the Thompson share
     assert abs(res.table["prob_best"].iloc[1] - exact.prob_better) < 0.005
 

@@ -66,13 +66,13 @@ def test_control_is_the_same_beside_every_treatment(three_arm: rk.Experiment) ->
 
 
 def test_given_dispersion_is_used_as_given() -> None:
-    from rekrut.stats import compare_counts_overdispersed
+    from rekrut.stats import bayes_compare_counts
 
-    res = compare_counts_overdispersed(20, 160, 2400, 20, 220, 4000, dispersion=3.0)
+    res = bayes_compare_counts(20, 160, 2400, 20, 220, 4000, dispersion=3.0)
     # Jeffreys prior Gamma(0.5, 0) on the data divided by 3: mean (0.5 + 160/3) / (20/3)
     assert res.control_value == pytest.approx((0.5 + 160 / 3) / (20 / 3))
     with pytest.raises(ValueError, match="dispersion must be finite and positive"):
-        compare_counts_overdispersed(20, 160, 2400, 20, 220, 4000, dispersion=0.0)
+        bayes_compare_counts(20, 160, 2400, 20, 220, 4000, dispersion=0.0)
 
 
 def test_seeded_runs_repeat(three_arm: rk.Experiment) -> None:

@@ -38,8 +38,8 @@ def test_an_unknown_name_on_an_old_path_is_an_attribute_error() -> None:
 
 
 def test_the_old_notes_module_warns() -> None:
-    import sys
+    from rekrut.notes import Note
 
-    sys.modules.pop("rekrut.messages", None)
-    with pytest.warns(DeprecationWarning, match="rekrut.notes"):
-        importlib.import_module("rekrut.messages")
+    old = importlib.import_module("rekrut.messages")
+    with pytest.warns(DeprecationWarning, match=r"use rekrut\.notes\.Note"):
+        assert old.Note is Note

@@ -13,28 +13,28 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rekrut._simulation import simulate
-from rekrut._version import __version__ as __version__
-from rekrut.analysis import AnalysisResult, analyze
-from rekrut.data import PostingData, Summary, summarize, validate_postings
 from rekrut.errors import DataError, ExperimentError, InputError, RekrutWarning
 from rekrut.metrics import METRICS, Metric, get_metric
-from rekrut.model import (
-    AdVariant,
-    Arm,
-    BayesPlan,
-    Channel,
-    CostModel,
-    Experiment,
-    Look,
-    load_experiment,
-)
 
 if TYPE_CHECKING:
     from rekrut import disclosure, peers, power, profiles, report, sequential, stats
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
+    from rekrut._simulation import simulate
+    from rekrut.analysis import AnalysisResult, analyze
+    from rekrut.data import PostingData, Summary, summarize, validate_postings
+    from rekrut.model import (
+        AdVariant,
+        Arm,
+        BayesPlan,
+        Channel,
+        CostModel,
+        Experiment,
+        Look,
+        load_experiment,
+    )
 
+from rekrut._version import __version__ as __version__
 
 __all__ = [
     "METRICS",
@@ -76,18 +76,34 @@ __all__ = [
 
 _LAZY_MODULES = frozenset(
     {
-        "stats",
-        "power",
-        "report",
-        "peers",
-        "disclosure",
-        "sequential",
-        "profiles",
         "analysis",
         "data",
+        "disclosure",
+        "model",
+        "peers",
+        "power",
+        "report",
+        "profiles",
+        "sequential",
+        "stats",
     }
 )
 _LAZY_NAMES = {
+    "AnalysisResult": "rekrut.analysis",
+    "analyze": "rekrut.analysis",
+    "PostingData": "rekrut.data",
+    "Summary": "rekrut.data",
+    "summarize": "rekrut.data",
+    "validate_postings": "rekrut.data",
+    "AdVariant": "rekrut.model",
+    "Arm": "rekrut.model",
+    "BayesPlan": "rekrut.model",
+    "Channel": "rekrut.model",
+    "CostModel": "rekrut.model",
+    "Experiment": "rekrut.model",
+    "Look": "rekrut.model",
+    "load_experiment": "rekrut.model",
+    "simulate": "rekrut._simulation",
     "allocate": "rekrut._allocation",
     "Allocation": "rekrut._allocation",
     "adjust": "rekrut._adjustment",
@@ -98,7 +114,8 @@ _LAZY_NAMES = {
 
 
 def __getattr__(name: str) -> Any:
-    # Parts with heavier imports (scipy, statsmodels, matplotlib) load on first use.
+    # Everything that needs pandas, pydantic, scipy, statsmodels or matplotlib loads on first
+    # use, so `import rekrut` (and `rekrut --help`) stays fast.
     if name in _LAZY_MODULES:
         return importlib.import_module(f"rekrut.{name}")
     if name in _LAZY_NAMES:

@@ -24,7 +24,7 @@ __all__ = ["Allocation", "allocate"]
 Objective = Literal["cost_per_hire", "qualified_per_dkk"]
 Bound = float | Mapping[str, float] | None
 
-# Gamma(2, 2) on outcomes per posting, as in rekrut.stats compare_cost_per_outcome: worth two
+# Gamma(2, 2) on outcomes per posting, as in rekrut.stats bayes_compare_cost_per_outcome: worth two
 # postings with one outcome each, so a channel without hires keeps a finite, wide posterior.
 PRIOR_SHAPE = 2.0
 PRIOR_RATE = 2.0

@@ -12,6 +12,9 @@ RENAMED_ATTRIBUTES: dict[str, str] = {
     "rekrut.simulation.JOB_PROFILES": "rekrut.profiles.JOB_PROFILES",
     "rekrut.simulation.JobProfile": "rekrut.profiles.JobProfile",
     "rekrut.simulation.EFFECT_KEYS": "rekrut.profiles.EFFECT_KEYS",
+    "rekrut.messages.Note": "rekrut.notes.Note",
+    "rekrut.messages.NOTES": "rekrut.notes.NOTES",
+    "rekrut.messages.Lang": "rekrut.notes.Lang",
 }
 """Names whose new home is not the package root."""
 

@@ -158,7 +158,8 @@ def simulate_power(
         .agg(hits=("reject", "sum"), replicates=("reject", "size"), mean_lift=("lift", "mean"))
         .reset_index()
     )
-    low, high = wilson_interval(summary["hits"].to_numpy(), summary["replicates"].to_numpy())
+    ci = wilson_interval(summary["hits"].to_numpy(), summary["replicates"].to_numpy())
+    low, high = ci.ci_low, ci.ci_high
     summary.insert(2, "postings", postings)
     summary["power"] = summary["hits"] / summary["replicates"]
     summary["power_ci_low"] = np.asarray(low)

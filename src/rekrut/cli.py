@@ -12,17 +12,16 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from rekrut._simulation import simulate
-from rekrut.analysis import AnalysisResult, analyze
-from rekrut.data import load_postings
 from rekrut.errors import InputError
-from rekrut.io import write_text_atomic
-from rekrut.model import Experiment, load_experiment
 from rekrut.notes import Lang
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rekrut.analysis import AnalysisResult
+    from rekrut.model import Experiment
 
 __all__ = ["DEMO_EXPERIMENT", "demo_experiment_path", "main"]
 
@@ -39,6 +38,8 @@ def _emit(text: str) -> None:
 
 
 def _experiment_and_data(args: argparse.Namespace) -> tuple[Experiment, Any]:
+    from rekrut.model import load_experiment
+
     experiment = load_experiment(args.experiment)
     return experiment, args.data
 
@@ -53,6 +54,8 @@ def _table_text(result: AnalysisResult) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from rekrut.data import load_postings
+
     experiment, data = _experiment_and_data(args)
     postings = load_postings(experiment, data)
     rows = len(postings.frame) if postings.frame is not None else "all"
@@ -62,6 +65,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from rekrut.analysis import analyze
+
     experiment, data = _experiment_and_data(args)
     result = analyze(
         experiment,
@@ -77,6 +82,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from rekrut._simulation import simulate
+    from rekrut.io import write_text_atomic
+    from rekrut.model import load_experiment
+
     experiment = load_experiment(args.experiment)
     spec = experiment.simulation
     postings = args.postings if args.postings is not None else (spec.postings if spec else None)
@@ -161,6 +170,7 @@ def _analytic_power(args: argparse.Namespace) -> int:
 
 def _simulated_power(args: argparse.Namespace) -> int:
     from rekrut._power_sim import effects_for_lift, simulate_power
+    from rekrut.model import load_experiment
 
     experiment = load_experiment(args.experiment)
     metric = args.metric or experiment.primary_metric
@@ -207,6 +217,7 @@ def _csv_text(table: pd.DataFrame) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from rekrut.analysis import analyze
     from rekrut.report import write_report
 
     experiment, data = _experiment_and_data(args)
@@ -306,6 +317,9 @@ def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from rekrut.analysis import analyze
+    from rekrut.io import write_text_atomic
+
     path = demo_experiment_path()
     result = analyze(path)
     out = Path(args.out)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
+from typing import Any
 
-from rekrut.notes import NOTES, Lang, Note
+from rekrut._deprecation import moved_module_attribute
 
-__all__ = ["NOTES", "Lang", "Note"]
+__all__: list[str] = []
 
-warnings.warn(
-    "rekrut.messages is deprecated and will be removed in 0.3; use rekrut.notes",
-    DeprecationWarning,
-    stacklevel=2,
-)
+
+def __getattr__(name: str) -> Any:
+    return moved_module_attribute("rekrut.messages", "rekrut.notes", name)

@@ -11,6 +11,7 @@ import pytest
 
 import rekrut as rk
 from rekrut.cli import main
+from rekrut.methods import method_label
 from rekrut.report import render_report, write_report
 
 pytest.importorskip("jinja2")
@@ -177,6 +178,9 @@ def test_methods_appendix_speaks_the_readers_language(
                    "known cost", "with quasi", " prior\n"):  # fmt: skip
         assert phrase not in danish
     assert any(word in english for word in ("delta method", "beta-binomial"))
+    for code in result.table["method"].unique():
+        assert method_label(code, "da") in danish
+        assert method_label(code, "en") in english
 
 
 def test_cli_report_and_bad_suffix(

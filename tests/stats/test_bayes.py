@@ -10,14 +10,14 @@ from scipy import integrate, special, stats
 
 from rekrut.stats._bayes import (
     BayesComparison,
-    compare_beta_binomial,
-    compare_cost_per_outcome,
-    compare_counts_overdispersed,
-    compare_gamma_poisson,
+    bayes_compare_cost_per_outcome,
+    bayes_compare_counts,
+    bayes_compare_poisson_totals,
+    bayes_compare_proportions,
+    bayes_prob_best_proportions,
     dispersion_factor,
+    posterior_prob_best_gamma,
     prior_from_history,
-    prob_best_beta,
-    prob_best_gamma,
     rope_decision,
 )
 
@@ -48,7 +48,7 @@ def _quad_greater(t: stats.rv_continuous, c: stats.rv_continuous) -> float:
 def test_prob_better_matches_evan_millers_closed_form(
     k_c: int, n_c: int, k_t: int, n_t: int
 ) -> None:
-    res = compare_beta_binomial(k_c, n_c, k_t, n_t, n_draws=100, rng=0)
+    res = bayes_compare_proportions(k_c, n_c, k_t, n_t, n_draws=100, rng=0)
     expected = _miller(1 + k_c, 1 + n_c - k_c, 1 + k_t, 1 + n_t - k_t)
     np.testing.assert_allclose(res.prob_better, expected, atol=1e-12)
 
@@ -59,7 +59,7 @@ def test_prob_better_matches_the_closed_form_on_random_cells() -> None:
     rng = np.random.default_rng(21)
     n = rng.integers(1, 1500, size=(2, 1500))
     x = rng.binomial(n, np.exp(rng.uniform(np.log(5e-4), np.log(0.95), size=(2, 1500))))
-    res = compare_beta_binomial(x[0], n[0], x[1], n[1])
+    res = bayes_compare_proportions(x[0], n[0], x[1], n[1])
     a, b = 1 + x, 1 + n - x
     expected = np.array([_miller(*cell) for cell in zip(a[0], b[0], a[1], b[1], strict=True)])
     error = np.abs(res.prob_better - expected)
@@ -76,7 +76,7 @@ def test_expected_loss_matches_quadrature_on_random_cells() -> None:
     rng = np.random.default_rng(22)
     n = rng.integers(1, 800, size=(2, 40))
     x = rng.binomial(n, rng.uniform(0.01, 0.9, size=(2, 40)))
-    res = compare_beta_binomial(x[0], n[0], x[1], n[1])
+    res = bayes_compare_proportions(x[0], n[0], x[1], n[1])
     for i in range(40):
         c = stats.beta(1 + x[0, i], 1 + n[0, i] - x[0, i])
         c_plus = stats.beta(2 + x[0, i], 1 + n[0, i] - x[0, i])  # size-biased
@@ -95,7 +95,7 @@ def test_prob_better_and_loss_with_millions_of_trials() -> None:
     """A national job board: millions of views per arm. P(better) against Evan Miller's sum
     (two million terms), the loss against quadrature with scipy's beta functions."""
     k_c, n_c, k_t, n_t = 41_200, 2_000_000, 41_650, 2_000_000
-    res = compare_beta_binomial(k_c, n_c, k_t, n_t)
+    res = bayes_compare_proportions(k_c, n_c, k_t, n_t)
     a_c, b_c, a_t, b_t = 1 + k_c, 1 + n_c - k_c, 1 + k_t, 1 + n_t - k_t
     i = np.arange(a_t)
     terms = (
@@ -117,13 +117,13 @@ def test_prob_better_and_loss_with_millions_of_trials() -> None:
 
 
 def test_prob_better_matches_quadrature_when_arms_differ_hugely_in_size() -> None:
-    res = compare_beta_binomial(3, 10, 300_500, 1_000_000, n_draws=100, rng=0)
+    res = bayes_compare_proportions(3, 10, 300_500, 1_000_000, n_draws=100, rng=0)
     expected = _quad_greater(stats.beta(300_501, 699_501), stats.beta(4, 8))
     np.testing.assert_allclose(res.prob_better, expected, atol=1e-7)
 
 
 def test_expected_loss_matches_quadrature_and_monte_carlo() -> None:
-    res = compare_beta_binomial(30, 100, 36, 100, n_draws=100, rng=0)
+    res = bayes_compare_proportions(30, 100, 36, 100, n_draws=100, rng=0)
     c, t = stats.beta(31, 71), stats.beta(37, 65)
     # E[max(p_c - p_t, 0)] = ∫∫_{x > y} (x - y) f_c(x) f_t(y)
     inner = integrate.dblquad(
@@ -138,7 +138,7 @@ def test_expected_loss_matches_quadrature_and_monte_carlo() -> None:
 
 
 def test_beta_intervals_agree_with_independent_monte_carlo() -> None:
-    res = compare_beta_binomial(30, 100, 45, 100, n_draws=200_000, rng=1)
+    res = bayes_compare_proportions(30, 100, 45, 100, n_draws=200_000, rng=1)
     rng = np.random.default_rng(9)
     c, t = rng.beta(31, 71, 1_000_000), rng.beta(46, 56, 1_000_000)
     np.testing.assert_allclose(
@@ -150,7 +150,7 @@ def test_beta_intervals_agree_with_independent_monte_carlo() -> None:
 
 
 def test_gamma_poisson_exact_quantities_match_monte_carlo() -> None:
-    res = compare_gamma_poisson(40, 10.0, 55, 12.0, n_draws=100, rng=0)
+    res = bayes_compare_poisson_totals(40, 10.0, 55, 12.0, n_draws=100, rng=0)
     rng = np.random.default_rng(3)
     c, t = rng.gamma(40.5, 1 / 10.0, 2_000_000), rng.gamma(55.5, 1 / 12.0, 2_000_000)
     np.testing.assert_allclose(res.prob_better, np.mean(t > c), atol=0.002)
@@ -167,7 +167,7 @@ def test_gamma_poisson_exact_quantities_match_monte_carlo() -> None:
 
 
 def test_cost_per_outcome_matches_monte_carlo_of_its_model() -> None:
-    res = compare_cost_per_outcome(60_000, 20, 12, 40_000, 20, 14, n_draws=100_000, rng=2)
+    res = bayes_compare_cost_per_outcome(60_000, 20, 12, 40_000, 20, 14, n_draws=100_000, rng=2)
     rng = np.random.default_rng(4)
     # cost per posting / hire rate, hire rate ~ Gamma(2 + hires, 2 + postings)
     c = 3000 / rng.gamma(14, 1 / 22, 2_000_000)
@@ -184,45 +184,45 @@ def test_cost_per_outcome_matches_monte_carlo_of_its_model() -> None:
 
 
 def test_arm_without_outcomes_has_a_finite_wide_cost_posterior() -> None:
-    res = compare_cost_per_outcome(50_000, 10, 0, 50_000, 10, 8, n_draws=2000, rng=0)
+    res = bayes_compare_cost_per_outcome(50_000, 10, 0, 50_000, 10, 8, n_draws=2000, rng=0)
     assert np.isfinite(res.control_value)
     assert res.control_value > 5 * res.treatment_value
     assert np.isfinite(res.diff_ci_low)
     assert res.prob_better > 0.99
-    free = compare_cost_per_outcome(50_000, 10, 3, 0, 10, 0, n_draws=2000, rng=0)
+    free = bayes_compare_cost_per_outcome(50_000, 10, 3, 0, 10, 0, n_draws=2000, rng=0)
     assert free.treatment_value == 0.0
     assert free.prob_better == 1.0
 
 
 def test_swapping_arms_flips_diff_and_prob_better() -> None:
-    a = compare_beta_binomial(12, 80, 20, 90, n_draws=20_000, rng=1)
-    b = compare_beta_binomial(20, 90, 12, 80, n_draws=20_000, rng=1)
+    a = bayes_compare_proportions(12, 80, 20, 90, n_draws=20_000, rng=1)
+    b = bayes_compare_proportions(20, 90, 12, 80, n_draws=20_000, rng=1)
     np.testing.assert_allclose(a.diff, -b.diff)
     np.testing.assert_allclose(a.prob_better, 1 - b.prob_better, atol=1e-12)
     np.testing.assert_allclose(a.diff_ci_low, -b.diff_ci_high, atol=0.005)
 
 
 def test_direction_lower_reverses_better_and_loss() -> None:
-    hi = compare_gamma_poisson(40, 10.0, 55, 12.0, n_draws=500, rng=0)
-    lo = compare_gamma_poisson(40, 10.0, 55, 12.0, direction="lower", n_draws=500, rng=0)
+    hi = bayes_compare_poisson_totals(40, 10.0, 55, 12.0, n_draws=500, rng=0)
+    lo = bayes_compare_poisson_totals(40, 10.0, 55, 12.0, direction="lower", n_draws=500, rng=0)
     np.testing.assert_allclose(lo.prob_better, 1 - hi.prob_better)
     # E[max(t - c, 0)] - E[max(c - t, 0)] = E[t - c]
     np.testing.assert_allclose(lo.expected_loss - hi.expected_loss, hi.diff, rtol=1e-8)
 
 
 def test_all_equal_arms_are_a_coin_flip() -> None:
-    res = compare_beta_binomial([0, 7, 10**6], [10, 20, 10**7], [0, 7, 10**6], [10, 20, 10**7])
+    res = bayes_compare_proportions([0, 7, 10**6], [10, 20, 10**7], [0, 7, 10**6], [10, 20, 10**7])
     np.testing.assert_allclose(res.prob_better, 0.5, atol=1e-7)
     np.testing.assert_allclose(res.diff, 0.0)
 
 
 def test_vectorised_equals_looped_and_is_seeded() -> None:
     k_c, k_t = np.array([[0, 5], [17, 40]]), np.array([[1, 9], [20, 38]])
-    whole = compare_beta_binomial(k_c, 50, k_t, 60, rng=7)
-    again = compare_beta_binomial(k_c, 50, k_t, 60, rng=7)
+    whole = bayes_compare_proportions(k_c, 50, k_t, 60, rng=7)
+    again = bayes_compare_proportions(k_c, 50, k_t, 60, rng=7)
     np.testing.assert_array_equal(whole.diff_ci_low, again.diff_ci_low)
     for idx in np.ndindex(k_c.shape):
-        one = compare_beta_binomial(k_c[idx], 50, k_t[idx], 60, rng=7)
+        one = bayes_compare_proportions(k_c[idx], 50, k_t[idx], 60, rng=7)
         np.testing.assert_allclose(whole.prob_better[idx], one.prob_better, atol=1e-12)
         np.testing.assert_allclose(whole.expected_loss[idx], one.expected_loss, rtol=1e-9)
         np.testing.assert_allclose(whole.diff_ci_low[idx], one.diff_ci_low, atol=0.01)
@@ -232,7 +232,7 @@ def test_vectorised_equals_looped_and_is_seeded() -> None:
 def test_intervals_contain_estimates_and_results_are_json_safe() -> None:
     rng = np.random.default_rng(0)
     n = rng.integers(1, 200, 50)
-    res = compare_beta_binomial(rng.binomial(n, 0.3), n, rng.binomial(n, 0.35), n, rng=1)
+    res = bayes_compare_proportions(rng.binomial(n, 0.3), n, rng.binomial(n, 0.35), n, rng=1)
     assert np.all((res.diff_ci_low <= res.diff) & (res.diff <= res.diff_ci_high))
     assert np.all((res.lift_ci_low <= res.lift) & (res.lift <= res.lift_ci_high))
     assert np.all((res.prob_better >= 0) & (res.prob_better <= 1))
@@ -242,8 +242,8 @@ def test_intervals_contain_estimates_and_results_are_json_safe() -> None:
 
 
 def test_prob_best_with_two_arms_is_the_exact_prob_better() -> None:
-    exact = compare_beta_binomial(30, 100, 38, 100, n_draws=100)
-    two = prob_best_beta([[30, 38]], [[100, 100]])
+    exact = bayes_compare_proportions(30, 100, 38, 100, n_draws=100)
+    two = bayes_prob_best_proportions([[30, 38]], [[100, 100]])
     assert two.prob_best.shape == (1, 2)
     np.testing.assert_allclose(two.prob_best[0], [1 - exact.prob_better, exact.prob_better])
     assert np.all(two.mc_error == 0)
@@ -252,43 +252,45 @@ def test_prob_best_with_two_arms_is_the_exact_prob_better() -> None:
     draws = rng.beta([31, 39], [71, 63], size=(400_000, 2))
     assert abs((draws[:, 1] > draws[:, 0]).mean() - two.prob_best[0, 1]) < 0.003
     # the Monte Carlo path for k arms agrees when a third arm has no chance
-    three = prob_best_beta([[30, 38, 0]], [[100, 100, 1000]], n_draws=200_000, rng=4)
+    three = bayes_prob_best_proportions([[30, 38, 0]], [[100, 100, 1000]], n_draws=200_000, rng=4)
     assert abs(three.prob_best[0, 1] - two.prob_best[0, 1]) < 4 * three.mc_error[0, 1]
-    lower = prob_best_beta([[30, 38]], [[100, 100]], direction="lower")
+    lower = bayes_prob_best_proportions([[30, 38]], [[100, 100]], direction="lower")
     np.testing.assert_allclose(lower.prob_best, two.prob_best[:, ::-1])
 
 
-def test_prob_best_gamma_with_two_arms_is_exact() -> None:
+def test_posterior_prob_best_gamma_with_two_arms_is_exact() -> None:
     shape, rate = np.array([[20.0, 26.0]]), np.array([[10.0, 11.0]])
-    two = prob_best_gamma(shape, rate)
+    two = posterior_prob_best_gamma(shape, rate)
     rng = np.random.default_rng(5)
     draws = rng.gamma(shape[0], 1 / rate[0], size=(400_000, 2))
     assert abs((draws[:, 1] > draws[:, 0]).mean() - two.prob_best[0, 1]) < 0.003
-    three = prob_best_gamma([[20.0, 26.0, 1.0]], [[10.0, 11.0, 100.0]], n_draws=200_000, rng=6)
+    three = posterior_prob_best_gamma(
+        [[20.0, 26.0, 1.0]], [[10.0, 11.0, 100.0]], n_draws=200_000, rng=6
+    )
     assert abs(three.prob_best[0, 1] - two.prob_best[0, 1]) < 4 * three.mc_error[0, 1]
-    by_rows = prob_best_gamma(shape.T, rate.T, axis=0)
+    by_rows = posterior_prob_best_gamma(shape.T, rate.T, axis=0)
     np.testing.assert_allclose(by_rows.prob_best[:, 0], two.prob_best[0])
 
 
 def test_prob_best_axis_and_direction() -> None:
     k = np.array([[10, 50], [20, 20], [30, 5]])  # arms along axis 0, two cells
-    res = prob_best_beta(k, 100, axis=0, n_draws=5000, rng=1)
+    res = bayes_prob_best_proportions(k, 100, axis=0, n_draws=5000, rng=1)
     assert res.prob_best.shape == (2, 3)
     assert res.prob_best[0].argmax() == 2
     assert res.prob_best[1].argmax() == 0
-    low = prob_best_beta(k, 100, axis=0, direction="lower", n_draws=5000, rng=1)
+    low = bayes_prob_best_proportions(k, 100, axis=0, direction="lower", n_draws=5000, rng=1)
     assert low.prob_best[0].argmax() == 0
 
 
 def test_rope_decision_rule() -> None:
     trials = [1000, 10000, 1000, 1000]
-    res = compare_beta_binomial(
+    res = bayes_compare_proportions(
         [300, 3000, 30, 400], trials, [400, 3010, 33, 300], trials, n_draws=20_000, rng=1
     )
     decisions = rope_decision(res, rope=(-0.05, 0.05)).tolist()
     assert decisions == ["choose_treatment", "keep_control", "continue", "keep_control"]
     # for a cost (lower is better) a clearly lower treatment is chosen
-    cost = compare_cost_per_outcome(100_000, 50, 40, 50_000, 50, 40, n_draws=5000, rng=1)
+    cost = bayes_compare_cost_per_outcome(100_000, 50, 40, 50_000, 50, 40, n_draws=5000, rng=1)
     assert rope_decision(cost, rope=(-0.1, 0.1)).tolist() == "choose_treatment"
     # a 10-point difference inside a 20-point ROPE on the absolute scale: equivalent
     assert rope_decision(res, rope=(-0.2, 0.2), on="diff").tolist()[0] == "keep_control"
@@ -328,18 +330,18 @@ def test_dispersion_factor_is_pearson_over_degrees_of_freedom() -> None:
 )
 def test_bad_options_name_the_parameter(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        compare_beta_binomial(1, 10, 2, 10, **kwargs)  # type: ignore[arg-type]
+        bayes_compare_proportions(1, 10, 2, 10, **kwargs)  # type: ignore[arg-type]
 
 
 def test_bad_data_names_the_parameter() -> None:
     with pytest.raises(ValueError, match="successes_t"):
-        compare_beta_binomial(1, 10, 12, 10)
+        bayes_compare_proportions(1, 10, 12, 10)
     with pytest.raises(ValueError, match="exposure_c"):
-        compare_gamma_poisson(1, 0.0, 2, 1.0)
+        bayes_compare_poisson_totals(1, 0.0, 2, 1.0)
     with pytest.raises(ValueError, match="prior_shape"):
-        compare_cost_per_outcome(10, 1, 1, 10, 1, 1, prior_shape=1.0)
+        bayes_compare_cost_per_outcome(10, 1, 1, 10, 1, 1, prior_shape=1.0)
     with pytest.raises(ValueError, match="rope"):
-        rope_decision(compare_beta_binomial(1, 10, 2, 10, n_draws=100), rope=(0.01, 0.05))
+        rope_decision(bayes_compare_proportions(1, 10, 2, 10, n_draws=100), rope=(0.01, 0.05))
 
 
 @pytest.mark.slow
@@ -350,7 +352,7 @@ def test_credible_intervals_cover_when_truth_is_drawn_from_the_prior() -> None:
     cells = 4000
     p_c, p_t = rng.uniform(size=cells), rng.uniform(size=cells)
     n_c, n_t = rng.integers(5, 60, cells), rng.integers(5, 60, cells)
-    res = compare_beta_binomial(rng.binomial(n_c, p_c), n_c, rng.binomial(n_t, p_t), n_t)
+    res = bayes_compare_proportions(rng.binomial(n_c, p_c), n_c, rng.binomial(n_t, p_t), n_t)
     truth = p_t - p_c
     coverage = np.mean((res.diff_ci_low <= truth) & (truth <= res.diff_ci_high))
     assert 0.94 < coverage < 0.96  # binomial s.e. of the estimate is 0.0034
@@ -364,7 +366,7 @@ def test_credible_intervals_cover_when_truth_is_drawn_from_the_prior() -> None:
 @pytest.mark.slow
 def test_large_samples_agree_with_the_wald_z_interval() -> None:
     k_c, n_c, k_t, n_t = 3000, 10_000, 3150, 10_000
-    res = compare_beta_binomial(k_c, n_c, k_t, n_t)
+    res = bayes_compare_proportions(k_c, n_c, k_t, n_t)
     p_c, p_t = k_c / n_c, k_t / n_t
     se = np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
     z = stats.norm.ppf(0.975)
@@ -390,8 +392,8 @@ def test_overdispersed_intervals_cover_on_negative_binomial_data() -> None:
     rng = np.random.default_rng(77)
     n_c, s_c, ss_c = _nb_arm(rng, 8.0, 1.5, 3000, 30)
     n_t, s_t, ss_t = _nb_arm(rng, 10.0, 1.5, 3000, 30)
-    over = compare_counts_overdispersed(n_c, s_c, ss_c, n_t, s_t, ss_t, n_draws=200, rng=1)
-    plain = compare_gamma_poisson(s_c, n_c, s_t, n_t, n_draws=200, rng=1)
+    over = bayes_compare_counts(n_c, s_c, ss_c, n_t, s_t, ss_t, n_draws=200, rng=1)
+    plain = bayes_compare_poisson_totals(s_c, n_c, s_t, n_t, n_draws=200, rng=1)
     cover_over = np.mean((over.lift_ci_low <= 0.25) & (over.lift_ci_high >= 0.25))
     cover_plain = np.mean((plain.lift_ci_low <= 0.25) & (plain.lift_ci_high >= 0.25))
     assert 0.92 < cover_over < 0.97
@@ -404,7 +406,7 @@ def test_overdispersed_aa_decisions_are_rarely_confident() -> None:
     rng = np.random.default_rng(78)
     n_c, s_c, ss_c = _nb_arm(rng, 8.0, 1.2, 3000, 25)
     n_t, s_t, ss_t = _nb_arm(rng, 8.0, 1.2, 3000, 25)
-    over = compare_counts_overdispersed(n_c, s_c, ss_c, n_t, s_t, ss_t, n_draws=200, rng=1)
-    plain = compare_gamma_poisson(s_c, n_c, s_t, n_t, n_draws=200, rng=1)
+    over = bayes_compare_counts(n_c, s_c, ss_c, n_t, s_t, ss_t, n_draws=200, rng=1)
+    plain = bayes_compare_poisson_totals(s_c, n_c, s_t, n_t, n_draws=200, rng=1)
     assert 0.01 < np.mean(over.prob_better > 0.975) < 0.045
     assert np.mean(plain.prob_better > 0.975) > 0.15

@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import (
 )
 
 from rekrut.stats._counts import compare_counts, compare_poisson_totals
-from rekrut.stats._multiplicity import adjust_pvalues
+from rekrut.stats._multiplicity import correct_pvalues
 from rekrut.stats._proportions import chisquare_proportions, compare_proportions, wilson_interval
 from rekrut.stats._ratios import (
     PairedStats,
@@ -33,7 +33,8 @@ CELLS = [(30, 100, 45, 100), (3, 40, 9, 38), (0, 25, 4, 30), (150, 1000, 150, 10
 
 @pytest.mark.parametrize(("xc", "nc", "xt", "nt"), CELLS)
 def test_wilson_matches_statsmodels(xc: int, nc: int, xt: int, nt: int) -> None:
-    low, high = wilson_interval(xt, nt)
+    ci = wilson_interval(xt, nt)
+    low, high = ci.ci_low, ci.ci_high
     ref = proportion_confint(xt, nt, method="wilson")
     assert (float(low), float(high)) == pytest.approx(ref, rel=1e-10, abs=1e-12)
 
@@ -110,10 +111,10 @@ def test_holm_and_bh_match_statsmodels() -> None:
     rng = np.random.default_rng(1)
     p = rng.uniform(0, 0.2, size=(4, 7))
     for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
-        adjusted = adjust_pvalues(p, method=ours)  # type: ignore[arg-type]
+        adjusted = correct_pvalues(p, method=ours)  # type: ignore[arg-type]
         for row, got in zip(p, adjusted, strict=True):
             np.testing.assert_allclose(got, multipletests(row, method=theirs)[1])
-    with_nan = adjust_pvalues([0.01, np.nan, 0.04])
+    with_nan = correct_pvalues([0.01, np.nan, 0.04])
     np.testing.assert_allclose(with_nan, [0.02, np.nan, 0.04])
 
 
@@ -287,14 +288,14 @@ def test_kaplan_meier_and_log_rank_match_statsmodels() -> None:
     res = compare_time_to_event(t_c, e_c, t_t, e_t, rng=1)
     _, p = survdiff(np.r_[t_c, t_t], np.r_[e_c, e_t], np.r_[np.zeros(50), np.ones(50)])
     assert float(res.p_value) == pytest.approx(p, rel=1e-10)
-    assert res.method.startswith("log-rank")
+    assert res.method == "log_rank"
 
 
 def test_nothing_censored_falls_back_to_mann_whitney() -> None:
     t_c, t_t = np.arange(1.0, 21.0), np.arange(5.0, 25.0)
     res = compare_time_to_event(t_c, np.ones(20), t_t, np.ones(20))
     assert float(res.p_value) == pytest.approx(stats.mannwhitneyu(t_t, t_c).pvalue)
-    assert res.method.startswith("Mann–Whitney")
+    assert res.method == "mann_whitney"
 
 
 def test_median_never_reached_gives_open_intervals() -> None:

@@ -14,9 +14,9 @@ from scipy import integrate, optimize, special, stats
 
 from rekrut.stats import _posteriors as post
 from rekrut.stats._bayes import (
-    compare_beta_binomial,
-    compare_cost_per_outcome,
-    compare_gamma_poisson,
+    bayes_compare_cost_per_outcome,
+    bayes_compare_poisson_totals,
+    bayes_compare_proportions,
 )
 
 PROBS = (0.025, 0.975)
@@ -144,11 +144,11 @@ def test_cornish_fisher_is_used_only_where_it_matches_the_exact_quantiles(
 
 def test_intervals_do_not_depend_on_the_seed_and_agree_with_monte_carlo() -> None:
     args = ([3, 40, 120], [25, 200, 400], [6, 52, 150], [25, 200, 400])
-    a = compare_beta_binomial(*args, rng=1)
-    b = compare_beta_binomial(*args, rng=2)
+    a = bayes_compare_proportions(*args, rng=1)
+    b = bayes_compare_proportions(*args, rng=2)
     np.testing.assert_array_equal(a.diff_ci_low, b.diff_ci_low)
     np.testing.assert_array_equal(a.lift_ci_high, b.lift_ci_high)
-    mc = compare_beta_binomial(*args, interval="monte_carlo", n_draws=400_000, rng=3)
+    mc = bayes_compare_proportions(*args, interval="monte_carlo", n_draws=400_000, rng=3)
     for name in ("diff_ci_low", "diff_ci_high", "lift_ci_low", "lift_ci_high"):
         exact, sampled = getattr(a, name), getattr(mc, name)
         # 400,000 draws: the 2.5 % quantile has a standard error of about 0.5 % of the sd
@@ -156,16 +156,16 @@ def test_intervals_do_not_depend_on_the_seed_and_agree_with_monte_carlo() -> Non
 
 
 def test_count_and_cost_intervals_agree_with_monte_carlo() -> None:
-    gp = compare_gamma_poisson([12, 240], [10, 30], [20, 300], [10, 30])
-    gp_mc = compare_gamma_poisson(
+    gp = bayes_compare_poisson_totals([12, 240], [10, 30], [20, 300], [10, 30])
+    gp_mc = bayes_compare_poisson_totals(
         [12, 240], [10, 30], [20, 300], [10, 30], interval="monte_carlo", n_draws=400_000, rng=4
     )
     np.testing.assert_allclose(gp.diff_ci_low, gp_mc.diff_ci_low, rtol=0.02)
     np.testing.assert_allclose(gp.diff_ci_high, gp_mc.diff_ci_high, rtol=0.02)
-    cost = compare_cost_per_outcome(
+    cost = bayes_compare_cost_per_outcome(
         [60_000, 9e5], [20, 100], [2, 40], [40_000, 8e5], [20, 100], [5, 45]
     )
-    cost_mc = compare_cost_per_outcome(
+    cost_mc = bayes_compare_cost_per_outcome(
         [60_000, 9e5], [20, 100], [2, 40], [40_000, 8e5], [20, 100], [5, 45],
         interval="monte_carlo", n_draws=400_000, rng=5,
     )  # fmt: skip
@@ -175,8 +175,8 @@ def test_count_and_cost_intervals_agree_with_monte_carlo() -> None:
 
 
 def test_narrower_level_nests_inside_and_scalars_keep_their_shape() -> None:
-    wide = compare_beta_binomial(4, 30, 9, 30, credible_level=0.95)
-    narrow = compare_beta_binomial(4, 30, 9, 30, credible_level=0.8)
+    wide = bayes_compare_proportions(4, 30, 9, 30, credible_level=0.95)
+    narrow = bayes_compare_proportions(4, 30, 9, 30, credible_level=0.8)
     assert np.ndim(wide.diff_ci_low) == 0
     assert wide.diff_ci_low < narrow.diff_ci_low < narrow.diff_ci_high < wide.diff_ci_high
     assert wide.lift_ci_low < narrow.lift_ci_low < narrow.lift_ci_high < wide.lift_ci_high
@@ -197,7 +197,7 @@ def test_cells_with_undefined_posteriors_are_nan_and_leave_the_others_alone() ->
 
 def test_bad_interval_option_names_the_parameter() -> None:
     with pytest.raises(ValueError, match="interval must be one of"):
-        compare_beta_binomial(1, 2, 1, 2, interval="bootstrap")  # type: ignore[arg-type]
+        bayes_compare_proportions(1, 2, 1, 2, interval="bootstrap")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("family", ["beta", "gamma", "inverse_gamma"])
@@ -289,8 +289,8 @@ def test_cells_sharing_a_posterior_get_the_answer_of_that_cell_alone() -> None:
     n = rng.integers(3, 15, size=(2, 40))
     x = rng.binomial(n, 0.3)
     pick = rng.integers(0, 40, size=400)  # many repeats
-    together = compare_beta_binomial(x[0, pick], n[0, pick], x[1, pick], n[1, pick])
+    together = bayes_compare_proportions(x[0, pick], n[0, pick], x[1, pick], n[1, pick])
     for j in range(0, 400, 37):
-        alone = compare_beta_binomial(*(v[pick[j]] for v in (x[0], n[0], x[1], n[1])))
+        alone = bayes_compare_proportions(*(v[pick[j]] for v in (x[0], n[0], x[1], n[1])))
         for name in ("prob_better", "expected_loss", "diff_ci_low", "lift_ci_high"):
             assert getattr(together, name)[j] == pytest.approx(getattr(alone, name), rel=1e-12)

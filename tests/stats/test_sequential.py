@@ -120,7 +120,8 @@ def test_twenty_looks_on_overdispersed_applicant_counts() -> None:
 
 def test_undefined_looks_leave_the_sequence_open_not_at_the_largest_float() -> None:
     # the first look has no estimate (e.g. no hires yet); the second has one
-    low, high = confidence_sequence([np.nan, 1.0, 1.2], [np.inf, 0.25, 0.2])
+    cs = confidence_sequence([np.nan, 1.0, 1.2], [np.inf, 0.25, 0.2])
+    low, high = cs.ci_low, cs.ci_high
     assert low[0] == -np.inf
     assert high[0] == np.inf
     assert np.all(np.isfinite(low[1:]))
@@ -131,7 +132,8 @@ def test_undefined_looks_leave_the_sequence_open_not_at_the_largest_float() -> N
 def test_confidence_sequence_covers_at_all_looks_and_finds_real_effects() -> None:
     replicates = 3000
     diff, var = _aa_paths(np.random.default_rng(4), replicates, 20, effect=0.45)
-    low, high = confidence_sequence(diff, var)
+    cs = confidence_sequence(diff, var)
+    low, high = cs.ci_low, cs.ci_high
     always = np.all((low <= 0.45) & (high >= 0.45), axis=1)
     assert np.mean(always) >= 0.95 - 3.5 * math.sqrt(0.05 * 0.95 / replicates)
     found = np.mean(always_valid_pvalue(diff, var)[:, -1] <= 0.05)

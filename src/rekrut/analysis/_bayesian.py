@@ -24,15 +24,15 @@ from rekrut.metrics import Metric
 from rekrut.model import Experiment
 from rekrut.stats import (
     BayesComparison,
+    bayes_compare_cost_per_outcome,
+    bayes_compare_counts,
+    bayes_compare_poisson_totals,
+    bayes_compare_proportions,
+    bayes_prob_best_proportions,
     clustered_effective_counts,
-    compare_beta_binomial,
-    compare_cost_per_outcome,
-    compare_counts_overdispersed,
-    compare_gamma_poisson,
     pool_beta_binomial,
     pool_gamma_poisson,
-    prob_best_beta,
-    prob_best_gamma,
+    posterior_prob_best_gamma,
     rope_decision,
 )
 
@@ -69,12 +69,13 @@ def _proportion(
     prior = experiment.bayes
     keys = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
     if mode == "clustered":
-        k_c, n_c, _ = clustered_effective_counts(*(getattr(cells.control, k) for k in keys))
-        k_t, n_t, _ = clustered_effective_counts(*(getattr(cells.treatment, k) for k in keys))
+        eff_c = clustered_effective_counts(*(getattr(cells.control, k) for k in keys))
+        eff_t = clustered_effective_counts(*(getattr(cells.treatment, k) for k in keys))
+        k_c, n_c, k_t, n_t = eff_c.successes, eff_c.trials, eff_t.successes, eff_t.trials
     else:
         k_c, n_c = cells.control.sum_x, cells.control.sum_y
         k_t, n_t = cells.treatment.sum_x, cells.treatment.sum_y
-    comparison = compare_beta_binomial(
+    comparison = bayes_compare_proportions(
         k_c,
         n_c,
         k_t,
@@ -89,7 +90,7 @@ def _proportion(
     if k_t.shape[1] == 1:  # two arms: P(best) is P(better), already computed
         better = np.asarray(comparison.prob_better, dtype=np.float64)
         return comparison, np.concatenate([1.0 - better, better], axis=1)
-    best = prob_best_beta(
+    best = bayes_prob_best_proportions(
         np.concatenate([k_c[:, :1], k_t], axis=1),
         np.concatenate([n_c[:, :1], n_t], axis=1),
         prior_alpha=prior.prior_alpha,
@@ -108,7 +109,7 @@ def _count(
     c, t = cells.control, cells.treatment
     n, total = _all_arms(cells, "n"), _all_arms(cells, "sum_x")
     if mode == "totals":
-        comparison = compare_gamma_poisson(
+        comparison = bayes_compare_poisson_totals(
             c.sum_x,
             c.n,
             t.sum_x,
@@ -125,7 +126,7 @@ def _count(
         # one dispersion per group, pooled over every arm: the control's posterior is then the
         # same beside each treatment, and P(best) uses the same one
         phi = _pooled_dispersion(n, total, _all_arms(cells, "sum_xx"))[:, None]
-        comparison = compare_counts_overdispersed(
+        comparison = bayes_compare_counts(
             c.n,
             c.sum_x,
             c.sum_xx,
@@ -140,7 +141,7 @@ def _count(
             rng=plan.rng,
             dispersion=phi,
         )
-    best = prob_best_gamma(
+    best = posterior_prob_best_gamma(
         prior.prior_shape + total / phi,
         prior.prior_rate + n / phi,
         direction=direction,
@@ -160,7 +161,7 @@ def _pooled_dispersion(n: FloatArray, total: FloatArray, squares: FloatArray) ->
     return np.where(np.isfinite(phi) & (dof > 0), np.maximum(phi, 1.0), 1.0)
 
 
-_COST_PRIOR = (2.0, 2.0)  # the Gamma(2, 2) outcome-rate prior of compare_cost_per_outcome
+_COST_PRIOR = (2.0, 2.0)  # the Gamma(2, 2) outcome-rate prior of bayes_compare_cost_per_outcome
 
 
 def _cost_prior(experiment: Experiment) -> tuple[float, float]:
@@ -174,7 +175,7 @@ def _ratio(
 ) -> tuple[BayesComparison, FloatArray]:
     c, t = cells.control, cells.treatment
     shape0, rate0 = _cost_prior(experiment)
-    comparison = compare_cost_per_outcome(
+    comparison = bayes_compare_cost_per_outcome(
         c.sum_x,
         c.n,
         c.sum_y,
@@ -193,7 +194,7 @@ def _ratio(
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = (rate0 + n) * cost / n
     usable = (np.isfinite(rate) & (rate > 0)).all(axis=1, keepdims=True)
-    best = prob_best_gamma(
+    best = posterior_prob_best_gamma(
         shape0 + outcomes,
         np.where(usable, rate, 1.0),
         direction="higher" if direction == "lower" else "lower",
@@ -261,7 +262,8 @@ def pooled_experiment(
     plan = experiment.bayes
     if metric.kind == "proportion":
         if mode == "clustered":
-            k, m, _ = clustered_effective_counts(*(stacked[key] for key in keys))
+            eff = clustered_effective_counts(*(stacked[key] for key in keys))
+            k, m = eff.successes, eff.trials
         else:
             k, m = stacked["sum_x"], stacked["sum_y"]
         fit = pool_beta_binomial(k[m > 0], m[m > 0])

@@ -109,7 +109,7 @@ def _compare_ratio_totals(cells: Cells, plan: Plan) -> Comparison:
         high,
         per_dkk.statistic,
         per_dkk.p_value,
-        f"{per_dkk.method} (cost fixed)",
+        "poisson_exact_cost_fixed",
     )
 
 
@@ -336,7 +336,7 @@ def _per_cell(
         name: np.array([[float(getattr(r, name)) for r in row] for row in results])
         for name in names
     }
-    method = results[0][0].method if results and results[0] else ""
+    method = results[0][0].method if results and results[0] else "no_data"
     return Comparison(**fields_, method=method)
 
 

@@ -49,14 +49,16 @@ def sequential_comparison(cells: Cells, mode: Mode, level: float) -> tuple[Compa
     r_c, r_t, v_c, v_t = _variances(mode, cells)
     diff, var = r_t - r_c, v_c + v_t
     var = np.where(var > 0, var, np.nan)
-    low, high = confidence_sequence(diff, var, confidence_level=level, axis=0)
+    cs = confidence_sequence(diff, var, confidence_level=level, axis=0)
+    low, high = cs.ci_low, cs.ci_high
     p = always_valid_pvalue(diff, var, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(r_t / r_c)
         log_var = v_t / r_t**2 + v_c / r_c**2
     log_var = np.where(np.isfinite(log_var) & (log_var > 0), log_var, np.nan)
     log_ratio = np.where(np.isfinite(log_ratio), log_ratio, np.nan)
-    lift_low, lift_high = confidence_sequence(log_ratio, log_var, confidence_level=level, axis=0)
+    cs = confidence_sequence(log_ratio, log_var, confidence_level=level, axis=0)
+    lift_low, lift_high = cs.ci_low, cs.ci_high
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = diff / np.sqrt(var)
         lift = np.where(r_c > 0, r_t / r_c - 1, np.nan)
@@ -72,7 +74,7 @@ def sequential_comparison(cells: Cells, mode: Mode, level: float) -> tuple[Compa
         lift_high,
         z,
         p,
-        "mixture SPRT (always valid) with confidence sequences",
+        "msprt",
     )
     return comparison, z
 

@@ -19,7 +19,7 @@ from rekrut.analysis._result import BAYES_COLUMNS, ESTIMATE_COLUMNS, TABLE_COLUM
 from rekrut.data import Summary
 from rekrut.metrics import Metric
 from rekrut.model import Experiment
-from rekrut.stats import adjust_pvalues
+from rekrut.stats import correct_pvalues
 
 __all__ = ["bayesian_table", "frequentist_table"]
 
@@ -91,7 +91,7 @@ def frequentist_table(
         if not mask.any():
             continue
         block = np.moveaxis(p[mask], 1, 0).reshape(n_groups, -1)
-        adj = adjust_pvalues(block, method=method_for[family], axis=-1)
+        adj = correct_pvalues(block, method=method_for[family], axis=-1)
         adjusted[mask] = np.moveaxis(
             np.asarray(adj).reshape(n_groups, int(mask.sum()), n_treat), 0, 1
         )

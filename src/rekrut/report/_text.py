@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rekrut.methods import method_label
 from rekrut.notes import Lang
 
 __all__ = ["TEXT", "t"]
@@ -107,45 +108,14 @@ def t(key: str, lang: Lang, **params: Any) -> str:
     return TEXT[key][lang].format(**params)
 
 
-# Method names come from the numerical core in English; the Danish report shows them in Danish.
-# Longer phrases first: each is replaced once, in this order.
-_METHOD_DA: tuple[tuple[str, str], ...] = (
-    ("Welch t on postings (robust to overdispersion)", "Welch t-test på opslag (robust over for overspredning)"),
-    ("paired delta method over postings, t", "parret deltametode over opslag, t-test"),
-    ("delta method, Welch t", "deltametoden, Welch t-test"),
-    ("z-test (Fisher's exact test where an expected count < 5)", "z-test (Fishers eksakte test, hvor et forventet antal < 5)"),
-    ("two-proportion z-test", "z-test for to andele"),
-    ("Fisher's exact test", "Fishers eksakte test"),
-    ("Newcombe interval", "Newcombe-interval"),
-    ("exact conditional Poisson test (ignores overdispersion)", "eksakt betinget Poisson-test (ser bort fra overspredning)"),
-    ("(cost fixed)", "(prisen regnet som fast)"),
-    ("log-rank test (no hires)", "log-rank-test (ingen ansættelser)"),
-    ("log-rank test", "log-rank-test"),
-    ("Kaplan–Meier medians", "Kaplan–Meier-medianer"),
-    ("Mann–Whitney U (nothing censored)", "Mann–Whitney U-test (ingen åbne opslag)"),
-    ("percentile bootstrap", "percentil-bootstrap"),
-    ("resamples of postings", "gentagelser med opslag trukket om"),
-    ("mixture SPRT (always valid) with confidence sequences", "mixture-SPRT (altid gyldig) med konfidenssekvenser"),
-    ("gamma-Poisson with quasi-Poisson dispersion", "gamma-Poisson med quasi-Poisson-spredning"),
-    ("cost per outcome, known cost", "pris pr. udfald, kendt pris"),
-    ("outcome rate", "rate for udfaldet"),
-    ("prior", "prior-fordeling"),
-    ("no postings", "ingen opslag"),
-)  # fmt: skip
-
-
 def method_name(method: str, lang: Lang) -> str:
-    """The name of a statistical method in ``lang``.
+    """The name of a statistical method in ``lang``, from the method catalogue.
 
     Examples
     --------
-    >>> method_name("delta method, Welch t", "da")
+    >>> method_name("welch_delta", "da")
     'deltametoden, Welch t-test'
-    >>> method_name("delta method, Welch t", "en")
+    >>> method_name("welch_delta", "en")
     'delta method, Welch t'
     """
-    if lang != "da":
-        return method
-    for english, danish in _METHOD_DA:
-        method = method.replace(english, danish)
-    return method
+    return method_label(method, lang)

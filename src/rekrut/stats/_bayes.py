@@ -11,12 +11,14 @@ processed in chunks so memory stays bounded, remain available as ``interval="mon
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from rekrut.stats._deprecation import deprecated_alias, renamed_keywords, unpack_deprecated
 from rekrut.stats._posteriors import BetaPost as _BetaPost
 from rekrut.stats._posteriors import GammaPost as _GammaPost
 from rekrut.stats._posteriors import (
@@ -28,18 +30,23 @@ from rekrut.stats._posteriors import (
 )
 from rekrut.stats._posteriors import beta_greater as _beta_greater
 from rekrut.stats._posteriors import gamma_greater as _gamma_greater
-from rekrut.stats._result import FloatArray, ResultMixin, as_float_array
+from rekrut.stats._result import FloatArray, MethodCode, ResultMixin, as_float_array
 
 __all__ = [
     "BayesComparison",
+    "EffectiveCounts",
     "Prior",
     "ProbBest",
-    "compare_beta_binomial",
-    "compare_cost_per_outcome",
-    "compare_counts_overdispersed",
-    "compare_gamma_poisson",
+    "bayes_compare_cost_per_outcome",
+    "bayes_compare_counts",
+    "bayes_compare_poisson_totals",
+    "bayes_compare_proportions",
+    "bayes_prob_best_poisson_totals",
+    "bayes_prob_best_proportions",
+    "clustered_effective_counts",
+    "dispersion_factor",
+    "posterior_prob_best_gamma",
     "prior_from_history",
-    "prob_best_beta",
     "rope_decision",
 ]
 
@@ -64,6 +71,8 @@ class BayesComparison(ResultMixin):
     probability that the treatment is better in the metric's direction, ``expected_loss`` the
     posterior expected shortfall of choosing the treatment (in the metric's units) and
     ``mc_error`` the Monte Carlo standard error of ``prob_better`` (0 when it is exact).
+    ``method`` is a :data:`~rekrut.stats.MethodCode` (``"beta_binomial"``, ``"gamma_poisson"``,
+    ``"gamma_poisson_quasi"`` or ``"cost_per_outcome"``); the prior is the caller's to record.
     """
 
     control_value: FloatArray
@@ -77,7 +86,7 @@ class BayesComparison(ResultMixin):
     prob_better: FloatArray
     expected_loss: FloatArray
     mc_error: FloatArray
-    method: str
+    method: MethodCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +95,22 @@ class ProbBest(ResultMixin):
 
     prob_best: FloatArray
     mc_error: FloatArray
-    method: str
+    method: MethodCode
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveCounts(ResultMixin):
+    """Successes and trials of a clustered proportion divided by its design effect."""
+
+    successes: FloatArray
+    trials: FloatArray
+    design_effect: FloatArray
+
+    def __iter__(self) -> Iterator[FloatArray]:
+        # rekrut 0.1 returned the tuple (successes, trials, design_effect)
+        names = ("successes", "trials", "design_effect")
+        values = (self.successes, self.trials, self.design_effect)
+        return unpack_deprecated("clustered_effective_counts", names, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +119,7 @@ class Prior(ResultMixin):
 
     a: FloatArray
     b: FloatArray
-    method: str
+    method: MethodCode
 
 
 # --------------------------------------------------------------------------- argument checks
@@ -181,7 +205,7 @@ def _compare(
     credible_level: float,
     n_draws: int,
     rng: RngLike,
-    method: str,
+    method: MethodCode,
     interval: Interval,
 ) -> BayesComparison:
     """Shared engine: exact means, probabilities, losses and (by default) intervals."""
@@ -246,11 +270,17 @@ def _compare(
 # --------------------------------------------------------------------------- public comparisons
 
 
-def compare_beta_binomial(
-    successes_c: ArrayLike,
-    trials_c: ArrayLike,
-    successes_t: ArrayLike,
-    trials_t: ArrayLike,
+@renamed_keywords(
+    successes_c="successes_control",
+    trials_c="trials_control",
+    successes_t="successes_treatment",
+    trials_t="trials_treatment",
+)
+def bayes_compare_proportions(
+    successes_control: ArrayLike,
+    trials_control: ArrayLike,
+    successes_treatment: ArrayLike,
+    trials_treatment: ArrayLike,
     *,
     prior_alpha: float = 1.0,
     prior_beta: float = 1.0,
@@ -264,7 +294,7 @@ def compare_beta_binomial(
 
     Parameters
     ----------
-    successes_c, trials_c, successes_t, trials_t : array_like
+    successes_control, trials_control, successes_treatment, trials_treatment : array_like
         Successes and trials of control and treatment; broadcast against each other.
     prior_alpha, prior_beta : float
         Beta prior for both arms; the default Beta(1, 1) is uniform.
@@ -315,8 +345,8 @@ def compare_beta_binomial(
 
     Examples
     --------
-    >>> from rekrut.stats._bayes import compare_beta_binomial
-    >>> res = compare_beta_binomial(30, 100, 45, 100, rng=1)
+    >>> from rekrut.stats._bayes import bayes_compare_proportions
+    >>> res = bayes_compare_proportions(30, 100, 45, 100, rng=1)
     >>> round(float(res.prob_better), 3)
     0.985
     >>> bool(res.diff_ci_low < res.diff < res.diff_ci_high)
@@ -324,8 +354,12 @@ def compare_beta_binomial(
     """
     _check_options(direction, credible_level, n_draws, interval)
     a0, b0 = _positive("prior_alpha", prior_alpha), _positive("prior_beta", prior_beta)
-    k_c, n_c = _successes_trials("successes_c", successes_c, "trials_c", trials_c)
-    k_t, n_t = _successes_trials("successes_t", successes_t, "trials_t", trials_t)
+    k_c, n_c = _successes_trials(
+        "successes_control", successes_control, "trials_control", trials_control
+    )
+    k_t, n_t = _successes_trials(
+        "successes_treatment", successes_treatment, "trials_treatment", trials_treatment
+    )
     k_c, n_c, k_t, n_t = np.broadcast_arrays(k_c, n_c, k_t, n_t)
     return _compare(
         _BetaPost(a0 + k_c, b0 + n_c - k_c),
@@ -335,7 +369,7 @@ def compare_beta_binomial(
         n_draws=n_draws,
         rng=rng,
         interval=interval,
-        method=f"beta-binomial, Beta({float(a0)}, {float(b0)}) prior",
+        method="beta_binomial",
     )
 
 
@@ -359,11 +393,17 @@ def _gamma_arm(
     return shape + ya, rate + ea
 
 
-def compare_gamma_poisson(
-    count_c: ArrayLike,
-    exposure_c: ArrayLike,
-    count_t: ArrayLike,
-    exposure_t: ArrayLike,
+@renamed_keywords(
+    count_c="counts_control",
+    exposure_c="exposure_control",
+    count_t="counts_treatment",
+    exposure_t="exposure_treatment",
+)
+def bayes_compare_poisson_totals(
+    counts_control: ArrayLike,
+    exposure_control: ArrayLike,
+    counts_treatment: ArrayLike,
+    exposure_treatment: ArrayLike,
     *,
     prior_shape: float = 0.5,
     prior_rate: float = 0.0,
@@ -377,19 +417,19 @@ def compare_gamma_poisson(
 
     Parameters
     ----------
-    count_c, exposure_c, count_t, exposure_t : array_like
+    counts_control, exposure_control, counts_treatment, exposure_treatment : array_like
         Total count and exposure (units observed) of control and treatment.
     prior_shape, prior_rate : float
         Gamma prior (shape, rate) for both arms. The default Gamma(1/2, 0) is Jeffreys' prior;
         it is improper, so each arm needs positive exposure.
     direction, credible_level, n_draws, rng, interval
-        As in :func:`compare_beta_binomial`.
+        As in :func:`bayes_compare_proportions`.
 
     Returns
     -------
     BayesComparison
         ``prob_better``, ``expected_loss``, the lift interval (closed form) and the interval of
-        the difference (as in :func:`compare_beta_binomial`) are exact.
+        the difference (as in :func:`bayes_compare_proportions`) are exact.
 
     Notes
     -----
@@ -398,7 +438,7 @@ def compare_gamma_poisson(
     :math:`P(\\lambda_t > \\lambda_c) = 1 - I_{b_t/(b_t+b_c)}(a_t, a_c)` and
     :math:`\\lambda_t/\\lambda_c = (b_c/b_t)\\,W/(1-W)`, so the lift quantiles are beta
     quantiles [1]_. Counts are assumed Poisson given the rate: for per-posting applicant counts,
-    which are overdispersed, use :func:`compare_counts_overdispersed`.
+    which are overdispersed, use :func:`bayes_compare_counts`.
 
     References
     ----------
@@ -407,15 +447,19 @@ def compare_gamma_poisson(
 
     Examples
     --------
-    >>> from rekrut.stats._bayes import compare_gamma_poisson
-    >>> res = compare_gamma_poisson(240, 30, 300, 30, rng=1)
+    >>> from rekrut.stats._bayes import bayes_compare_poisson_totals
+    >>> res = bayes_compare_poisson_totals(240, 30, 300, 30, rng=1)
     >>> round(float(res.prob_better), 3)
     0.995
     """
     _check_options(direction, credible_level, n_draws, interval)
     a0, b0 = _positive("prior_shape", prior_shape), _nonneg("prior_rate", prior_rate)
-    a_c, r_c = _gamma_arm("count_c", count_c, "exposure_c", exposure_c, a0, b0)
-    a_t, r_t = _gamma_arm("count_t", count_t, "exposure_t", exposure_t, a0, b0)
+    a_c, r_c = _gamma_arm(
+        "counts_control", counts_control, "exposure_control", exposure_control, a0, b0
+    )
+    a_t, r_t = _gamma_arm(
+        "counts_treatment", counts_treatment, "exposure_treatment", exposure_treatment, a0, b0
+    )
     a_c, r_c, a_t, r_t = np.broadcast_arrays(a_c, r_c, a_t, r_t)
     return _compare(
         _GammaPost(a_c, r_c, inverse=False),
@@ -425,17 +469,25 @@ def compare_gamma_poisson(
         n_draws=n_draws,
         rng=rng,
         interval=interval,
-        method=f"gamma-Poisson, Gamma({float(a0)}, {float(b0)}) prior",
+        method="gamma_poisson",
     )
 
 
+@renamed_keywords(
+    n_c="n_control",
+    sum_c="sum_control",
+    sumsq_c="sumsq_control",
+    n_t="n_treatment",
+    sum_t="sum_treatment",
+    sumsq_t="sumsq_treatment",
+)
 def dispersion_factor(
-    n_c: ArrayLike,
-    sum_c: ArrayLike,
-    sumsq_c: ArrayLike,
-    n_t: ArrayLike,
-    sum_t: ArrayLike,
-    sumsq_t: ArrayLike,
+    n_control: ArrayLike,
+    sum_control: ArrayLike,
+    sumsq_control: ArrayLike,
+    n_treatment: ArrayLike,
+    sum_treatment: ArrayLike,
+    sumsq_treatment: ArrayLike,
 ) -> FloatArray:
     """Pooled quasi-Poisson dispersion factor var/mean of two arms, at least 1.
 
@@ -448,26 +500,37 @@ def dispersion_factor(
     >>> round(float(dispersion_factor(4, 20.0, 180.0, 4, 28.0, 300.0)), 2)
     5.14
     """  # fmt: skip
-    pearson = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in (n_c, n_t))))
-    for n, s, ss in ((n_c, sum_c, sumsq_c), (n_t, sum_t, sumsq_t)):
+    pearson = np.zeros(np.broadcast_shapes(*(np.shape(v) for v in (n_control, n_treatment))))
+    for n, s, ss in (
+        (n_control, sum_control, sumsq_control),
+        (n_treatment, sum_treatment, sumsq_treatment),
+    ):
         n, s, ss = as_float_array(n), as_float_array(s), as_float_array(ss)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = s / n
             term = np.where(s > 0, np.maximum(ss - s * mean, 0.0) / mean, 0.0)
         pearson = pearson + term
-    df = as_float_array(n_c) + as_float_array(n_t) - 2.0
+    df = as_float_array(n_control) + as_float_array(n_treatment) - 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         phi = np.where(df > 0, pearson / df, 1.0)
     return np.asarray(np.maximum(phi, 1.0), dtype=np.float64)
 
 
-def compare_counts_overdispersed(
-    n_c: ArrayLike,
-    sum_c: ArrayLike,
-    sumsq_c: ArrayLike,
-    n_t: ArrayLike,
-    sum_t: ArrayLike,
-    sumsq_t: ArrayLike,
+@renamed_keywords(
+    n_c="n_control",
+    sum_c="sum_control",
+    sumsq_c="sumsq_control",
+    n_t="n_treatment",
+    sum_t="sum_treatment",
+    sumsq_t="sumsq_treatment",
+)
+def bayes_compare_counts(
+    n_control: ArrayLike,
+    sum_control: ArrayLike,
+    sumsq_control: ArrayLike,
+    n_treatment: ArrayLike,
+    sum_treatment: ArrayLike,
+    sumsq_treatment: ArrayLike,
     *,
     prior_shape: float = 0.5,
     prior_rate: float = 0.0,
@@ -482,12 +545,12 @@ def compare_counts_overdispersed(
 
     Parameters
     ----------
-    n_c, sum_c, sumsq_c, n_t, sum_t, sumsq_t : array_like
+    n_control, sum_control, sumsq_control, n_treatment, sum_treatment, sumsq_treatment : array_like
         Per arm: number of units, sum of the counts and sum of the squared counts.
     prior_shape, prior_rate : float
         Gamma prior (shape, rate) on each arm's mean count per unit; default Jeffreys.
     direction, credible_level, n_draws, rng, interval
-        As in :func:`compare_beta_binomial`.
+        As in :func:`bayes_compare_proportions`.
     dispersion : array_like, optional
         The dispersion factor to use, e.g. pooled over every arm of an experiment with more
         than two (so that the control's posterior is the same beside each treatment); by
@@ -516,8 +579,8 @@ def compare_counts_overdispersed(
 
     Examples
     --------
-    >>> from rekrut.stats._bayes import compare_counts_overdispersed
-    >>> res = compare_counts_overdispersed(30, 240, 4800, 30, 300, 7200, rng=1)
+    >>> from rekrut.stats._bayes import bayes_compare_counts
+    >>> res = bayes_compare_counts(30, 240, 4800, 30, 300, 7200, rng=1)
     >>> round(float(res.prob_better), 2)
     0.76
     """  # fmt: skip
@@ -525,12 +588,12 @@ def compare_counts_overdispersed(
     a0, b0 = _positive("prior_shape", prior_shape), _nonneg("prior_rate", prior_rate)
     arrays = [
         _nonneg(name, value)
-        for name, value in (("n_c", n_c), ("sum_c", sum_c), ("sumsq_c", sumsq_c),
-                            ("n_t", n_t), ("sum_t", sum_t), ("sumsq_t", sumsq_t))
+        for name, value in (("n_control", n_control), ("sum_control", sum_control), ("sumsq_control", sumsq_control),
+                            ("n_treatment", n_treatment), ("sum_treatment", sum_treatment), ("sumsq_treatment", sumsq_treatment))
     ]  # fmt: skip
     phi = dispersion_factor(*arrays) if dispersion is None else _positive("dispersion", dispersion)
-    a_c, r_c = _gamma_arm("sum_c", arrays[1] / phi, "n_c", arrays[0] / phi, a0, b0)
-    a_t, r_t = _gamma_arm("sum_t", arrays[4] / phi, "n_t", arrays[3] / phi, a0, b0)
+    a_c, r_c = _gamma_arm("sum_control", arrays[1] / phi, "n_control", arrays[0] / phi, a0, b0)
+    a_t, r_t = _gamma_arm("sum_treatment", arrays[4] / phi, "n_treatment", arrays[3] / phi, a0, b0)
     a_c, r_c, a_t, r_t = np.broadcast_arrays(a_c, r_c, a_t, r_t)
     return _compare(
         _GammaPost(a_c, r_c, inverse=False),
@@ -540,17 +603,25 @@ def compare_counts_overdispersed(
         n_draws=n_draws,
         rng=rng,
         interval=interval,
-        method=f"gamma-Poisson with quasi-Poisson dispersion, Gamma({float(a0)}, {float(b0)})",
+        method="gamma_poisson_quasi",
     )
 
 
-def compare_cost_per_outcome(
-    cost_c: ArrayLike,
-    n_c: ArrayLike,
-    outcomes_c: ArrayLike,
-    cost_t: ArrayLike,
-    n_t: ArrayLike,
-    outcomes_t: ArrayLike,
+@renamed_keywords(
+    cost_c="cost_control",
+    n_c="n_control",
+    outcomes_c="outcomes_control",
+    cost_t="cost_treatment",
+    n_t="n_treatment",
+    outcomes_t="outcomes_treatment",
+)
+def bayes_compare_cost_per_outcome(
+    cost_control: ArrayLike,
+    n_control: ArrayLike,
+    outcomes_control: ArrayLike,
+    cost_treatment: ArrayLike,
+    n_treatment: ArrayLike,
+    outcomes_treatment: ArrayLike,
     *,
     prior_shape: float = 2.0,
     prior_rate: float = 2.0,
@@ -564,7 +635,7 @@ def compare_cost_per_outcome(
 
     Parameters
     ----------
-    cost_c, n_c, outcomes_c, cost_t, n_t, outcomes_t : array_like
+    cost_control, n_control, outcomes_control, cost_treatment, n_treatment, outcomes_treatment : array_like
         Per arm: total cost, number of units (e.g. postings) and number of outcomes.
     prior_shape, prior_rate : float
         Gamma prior on the outcome rate per unit. The default Gamma(2, 2) is worth two units
@@ -573,13 +644,13 @@ def compare_cost_per_outcome(
     direction : {"lower", "higher"}
         Lower cost is better by default.
     credible_level, n_draws, rng, interval
-        As in :func:`compare_beta_binomial`.
+        As in :func:`bayes_compare_proportions`.
 
     Returns
     -------
     BayesComparison
         Values in cost units per outcome; ``prob_better``, ``expected_loss``, the lift interval
-        (closed form) and the interval of the difference (as in :func:`compare_beta_binomial`)
+        (closed form) and the interval of the difference (as in :func:`bayes_compare_proportions`)
         are exact.
 
     Notes
@@ -590,7 +661,7 @@ def compare_cost_per_outcome(
     :math:`\\theta = c/\\lambda`, an inverse-gamma variable with mean
     :math:`c\\,(b_0 + n)/(a_0 + y - 1)`. An arm with no outcomes gets a finite but wide
     posterior from the prior. Comparisons use the gamma identities of
-    :func:`compare_gamma_poisson` on :math:`1/\\theta = \\lambda / c` [1]_.
+    :func:`bayes_compare_poisson_totals` on :math:`1/\\theta = \\lambda / c` [1]_.
 
     References
     ----------
@@ -599,8 +670,8 @@ def compare_cost_per_outcome(
 
     Examples
     --------
-    >>> from rekrut.stats._bayes import compare_cost_per_outcome
-    >>> res = compare_cost_per_outcome(60_000, 20, 12, 40_000, 20, 14, rng=1)
+    >>> from rekrut.stats._bayes import bayes_compare_cost_per_outcome
+    >>> res = bayes_compare_cost_per_outcome(60_000, 20, 12, 40_000, 20, 14, rng=1)
     >>> round(float(res.control_value)), round(float(res.treatment_value))
     (5077, 2933)
     >>> round(float(res.prob_better), 2)
@@ -612,7 +683,10 @@ def compare_cost_per_outcome(
         msg = f"prior_shape must exceed 1 so the mean cost per outcome exists, got {prior_shape!r}"
         raise ValueError(msg)
     arms = []
-    for arm, cost, n, y in (("c", cost_c, n_c, outcomes_c), ("t", cost_t, n_t, outcomes_t)):
+    for arm, cost, n, y in (
+        ("c", cost_control, n_control, outcomes_control),
+        ("t", cost_treatment, n_treatment, outcomes_treatment),
+    ):
         c_total, units = _nonneg(f"cost_{arm}", cost), _positive(f"n_{arm}", n)
         shape, rate = _gamma_arm(f"outcomes_{arm}", y, f"n_{arm}", units, a0, b0)
         arms.append((shape, rate * c_total / units))  # 1/θ = λ / c ~ Gamma(shape, rate c)
@@ -625,14 +699,14 @@ def compare_cost_per_outcome(
         n_draws=n_draws,
         rng=rng,
         interval=interval,
-        method=f"cost per outcome, known cost, Gamma({float(a0)}, {float(b0)}) outcome rate",
+        method="cost_per_outcome",
     )
 
 
 # --------------------------------------------------------------------------- k arms, decisions
 
 
-def prob_best_beta(
+def bayes_prob_best_proportions(
     successes: ArrayLike,
     trials: ArrayLike,
     *,
@@ -671,7 +745,7 @@ def prob_best_beta(
     Monte Carlo over independent posteriors :math:`\\mathrm{Beta}(\\alpha_0 + k_j,
     \\beta_0 + n_j - k_j)`: the share of joint draws in which arm :math:`j` is the best [1]_.
     With two arms it is computed exactly instead (the ``prob_better`` of
-    :func:`compare_beta_binomial`) and ``mc_error`` is 0.
+    :func:`bayes_compare_proportions`) and ``mc_error`` is 0.
 
     References
     ----------
@@ -680,8 +754,8 @@ def prob_best_beta(
 
     Examples
     --------
-    >>> from rekrut.stats._bayes import prob_best_beta
-    >>> res = prob_best_beta([30, 45, 20], [100, 100, 100], rng=1)
+    >>> from rekrut.stats._bayes import bayes_prob_best_proportions
+    >>> res = bayes_prob_best_proportions([30, 45, 20], [100, 100, 100], rng=1)
     >>> [round(float(p), 2) for p in res.prob_best]
     [0.01, 0.98, 0.0]
     """
@@ -698,7 +772,7 @@ def prob_best_beta(
     a, b = (a0 + k).reshape(-1, arms), (b0 + n - k).reshape(-1, arms)
     if arms == 2:
         second = _beta_greater(a[:, 1], b[:, 1], a[:, 0], b[:, 0])
-        return _two_arms(second, cells, direction, f"Beta({float(a0)}, {float(b0)}) prior")
+        return _two_arms(second, cells, direction, "beta_binomial")
     generator = _rng(rng)
     wins = np.zeros(a.shape)
     step = max(1, _CHUNK // (n_draws * arms))
@@ -711,17 +785,17 @@ def prob_best_beta(
     return ProbBest(
         prob_best=prob,
         mc_error=np.sqrt(prob * (1.0 - prob) / n_draws),
-        method=f"Monte Carlo, {n_draws} draws, Beta({float(a0)}, {float(b0)}) prior",
+        method="beta_binomial",
     )
 
 
 def _two_arms(
-    second_greater: FloatArray, cells: tuple[int, ...], direction: Direction, prior: str
+    second_greater: FloatArray, cells: tuple[int, ...], direction: Direction, method: MethodCode
 ) -> ProbBest:
     """Exact P(best) of two arms from P(arm 1 > arm 0); ties have probability 0."""
     second = second_greater if direction == "higher" else 1.0 - second_greater
     prob = np.stack([1.0 - second, second], axis=-1).reshape(*cells, 2)
-    return ProbBest(prob_best=prob, mc_error=np.zeros(prob.shape), method=f"exact, {prior}")
+    return ProbBest(prob_best=prob, mc_error=np.zeros(prob.shape), method=method)
 
 
 def clustered_effective_counts(
@@ -731,7 +805,7 @@ def clustered_effective_counts(
     sum_xx: ArrayLike,
     sum_yy: ArrayLike,
     sum_xy: ArrayLike,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> EffectiveCounts:
     """Effective successes and trials of a proportion whose trials come in clusters.
 
     When units (postings) are randomised and the proportion is over their applicants, the
@@ -746,9 +820,9 @@ def clustered_effective_counts(
 
     Returns
     -------
-    successes, trials, design_effect : ndarray
-        ``design_effect`` is at least 1; 1 where it cannot be estimated (fewer than two units,
-        or no variation).
+    EffectiveCounts
+        ``successes``, ``trials`` and ``design_effect``; ``design_effect`` is at least 1, and 1
+        where it cannot be estimated (fewer than two units, or no variation).
 
     Notes
     -----
@@ -760,8 +834,8 @@ def clustered_effective_counts(
     Examples
     --------
     >>> x, y = np.array([0.0, 10.0, 0.0, 10.0]), np.array([10.0, 10.0, 10.0, 10.0])
-    >>> k, m, deff = clustered_effective_counts(4, x.sum(), y.sum(), x @ x, y @ y, x @ y)
-    >>> float(k / m), round(float(deff), 1)
+    >>> res = clustered_effective_counts(4, x.sum(), y.sum(), x @ x, y @ y, x @ y)
+    >>> float(res.successes / res.trials), round(float(res.design_effect), 1)
     (0.5, 13.3)
     """
     arrays = [np.asarray(v, dtype=np.float64) for v in (n, sum_x, sum_y, sum_xx, sum_yy, sum_xy)]
@@ -777,10 +851,10 @@ def clustered_effective_counts(
         binomial = ratio * (1.0 - ratio) / sy
         deff = delta / binomial
     deff = np.where(np.isfinite(deff) & (n_ >= 2), np.maximum(deff, 1.0), 1.0)
-    return sx / deff, sy / deff, deff
+    return EffectiveCounts(sx / deff, sy / deff, deff)
 
 
-def prob_best_gamma(
+def posterior_prob_best_gamma(
     shape: ArrayLike,
     rate: ArrayLike,
     *,
@@ -816,7 +890,7 @@ def prob_best_gamma(
 
     Examples
     --------
-    >>> res = prob_best_gamma([[20.0, 40.0, 21.0]], [[10.0, 10.0, 10.0]], rng=1)
+    >>> res = posterior_prob_best_gamma([[20.0, 40.0, 21.0]], [[10.0, 10.0, 10.0]], rng=1)
     >>> [round(float(p), 2) for p in res.prob_best[0]]
     [0.0, 0.99, 0.01]
     """
@@ -831,7 +905,7 @@ def prob_best_gamma(
     a2, r2 = a.reshape(-1, arms), r.reshape(-1, arms)
     if arms == 2:
         second = _gamma_greater(a2[:, 1], r2[:, 1], a2[:, 0], r2[:, 0])
-        two = _two_arms(second, cells, direction, "Gamma posteriors")
+        two = _two_arms(second, cells, direction, "gamma_posterior")
         return ProbBest(np.moveaxis(two.prob_best, -1, axis), two.mc_error, two.method)
     generator = _rng(rng)
     wins = np.zeros(a2.shape)
@@ -846,8 +920,54 @@ def prob_best_gamma(
     return ProbBest(
         prob_best=prob,
         mc_error=np.sqrt(prob * (1.0 - prob) / n_draws),
-        method=f"Monte Carlo, {n_draws} draws, Gamma posteriors",
+        method="gamma_posterior",
     )
+
+
+def bayes_prob_best_poisson_totals(
+    counts: ArrayLike,
+    exposure: ArrayLike,
+    *,
+    axis: int = -1,
+    prior_shape: float = 0.5,
+    prior_rate: float = 0.0,
+    direction: Direction = "higher",
+    n_draws: int = 10_000,
+    rng: RngLike = None,
+) -> ProbBest:
+    """Posterior probability that each of k arms has the best Poisson rate.
+
+    Parameters
+    ----------
+    counts, exposure : array_like
+        Event counts and exposure per arm; arms along ``axis``, other axes are independent cells.
+    axis : int
+        The arm axis.
+    prior_shape, prior_rate : float
+        Gamma prior for every arm, as in :func:`bayes_compare_poisson_totals`.
+    direction : {"higher", "lower"}
+        Whether the highest or the lowest rate is best.
+    n_draws, rng
+        Monte Carlo draws per cell and seed (three or more arms).
+
+    Returns
+    -------
+    ProbBest
+        As :func:`posterior_prob_best_gamma` on the posteriors
+        :math:`\\mathrm{Gamma}(a_0 + y_j, b_0 + e_j)`.
+
+    Examples
+    --------
+    >>> res = bayes_prob_best_poisson_totals([[200, 400, 210]], [[10, 10, 10]], rng=1)
+    >>> [round(float(p), 2) for p in res.prob_best[0]]
+    [0.0, 1.0, 0.0]
+    """
+    a0, b0 = _positive("prior_shape", prior_shape), _nonneg("prior_rate", prior_rate)
+    shape, rate = _gamma_arm("counts", counts, "exposure", exposure, a0, b0)
+    best = posterior_prob_best_gamma(
+        shape, rate, axis=axis, direction=direction, n_draws=n_draws, rng=rng
+    )
+    return ProbBest(best.prob_best, best.mc_error, "gamma_poisson")
 
 
 def rope_decision(
@@ -897,9 +1017,9 @@ def rope_decision(
 
     Examples
     --------
-    >>> from rekrut.stats._bayes import compare_beta_binomial, rope_decision
+    >>> from rekrut.stats._bayes import bayes_compare_proportions, rope_decision
     >>> trials = [1000, 10000, 1000]
-    >>> res = compare_beta_binomial([300, 3000, 30], trials, [400, 3010, 33], trials, rng=1)
+    >>> res = bayes_compare_proportions([300, 3000, 30], trials, [400, 3010, 33], trials, rng=1)
     >>> rope_decision(res, rope=(-0.05, 0.05)).tolist()
     ['choose_treatment', 'keep_control', 'continue']
     """
@@ -981,12 +1101,12 @@ def prior_from_history(
     w = weight if units is None else weight * n / _positive("units", units)
     if family == "beta":
         m = (k + 0.5) / (n + 1.0)
-        return Prior(a=m * w, b=(1.0 - m) * w, method=f"beta prior worth {weight:g}")
+        return Prior(a=m * w, b=(1.0 - m) * w, method="beta_binomial")
     m = (k + 0.5) / n
     return Prior(
         a=m * w,
         b=np.asarray(w, dtype=np.float64) * np.ones_like(m),
-        method=f"gamma prior worth {weight:g}",
+        method="gamma_poisson",
     )
 
 
@@ -994,3 +1114,16 @@ def _count_exposure(
     name_y: str, y: ArrayLike, name_e: str, e: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     return _nonneg(name_y, y), _nonneg(name_e, e)
+
+
+# Old names of rekrut 0.1, kept for one release.
+compare_beta_binomial = deprecated_alias("compare_beta_binomial", bayes_compare_proportions)
+compare_gamma_poisson = deprecated_alias("compare_gamma_poisson", bayes_compare_poisson_totals)
+compare_counts_overdispersed = deprecated_alias(
+    "compare_counts_overdispersed", bayes_compare_counts
+)
+compare_cost_per_outcome = deprecated_alias(
+    "compare_cost_per_outcome", bayes_compare_cost_per_outcome
+)
+prob_best_beta = deprecated_alias("prob_best_beta", bayes_prob_best_proportions)
+prob_best_gamma = deprecated_alias("prob_best_gamma", posterior_prob_best_gamma)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special, stats
 
+from rekrut.stats._deprecation import renamed_keywords
+from rekrut.stats._lazy import lazy_module
 from rekrut.stats._ratios import RatioStats, compare_ratios
 from rekrut.stats._result import (
     Alternative,
@@ -14,6 +17,12 @@ from rekrut.stats._result import (
     check_alternative,
     check_confidence_level,
 )
+
+if TYPE_CHECKING:
+    from scipy import special, stats
+else:
+    special = lazy_module("scipy.special")
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["compare_counts", "compare_poisson_totals"]
 
@@ -63,15 +72,21 @@ def compare_counts(
         treatment,
         confidence_level=confidence_level,
         alternative=alternative,
-        method="Welch t on postings (robust to overdispersion)",
+        method="welch",
     )
 
 
+@renamed_keywords(
+    count_c="counts_control",
+    exposure_c="exposure_control",
+    count_t="counts_treatment",
+    exposure_t="exposure_treatment",
+)
 def compare_poisson_totals(
-    count_c: ArrayLike,
-    exposure_c: ArrayLike,
-    count_t: ArrayLike,
-    exposure_t: ArrayLike,
+    counts_control: ArrayLike,
+    exposure_control: ArrayLike,
+    counts_treatment: ArrayLike,
+    exposure_treatment: ArrayLike,
     *,
     confidence_level: float = 0.95,
     alternative: Alternative = "two-sided",
@@ -80,7 +95,7 @@ def compare_poisson_totals(
 
     Parameters
     ----------
-    count_c, exposure_c, count_t, exposure_t
+    counts_control, exposure_control, counts_treatment, exposure_treatment
         Total events and exposure (e.g. postings) per arm.
 
     Returns
@@ -114,7 +129,10 @@ def compare_poisson_totals(
     check_confidence_level(confidence_level)
     check_alternative(alternative)
     x_c, e_c, x_t, e_t = np.broadcast_arrays(
-        *(as_float_array(v) for v in (count_c, exposure_c, count_t, exposure_t))
+        *(
+            as_float_array(v)
+            for v in (counts_control, exposure_control, counts_treatment, exposure_treatment)
+        )
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         r_c, r_t = np.where(e_c > 0, x_c / e_c, np.nan), np.where(e_t > 0, x_t / e_t, np.nan)
@@ -150,5 +168,5 @@ def compare_poisson_totals(
         lift_ci_high=ratio_high - 1.0 + nan_if_empty,
         statistic=np.full(total.shape, np.nan),
         p_value=np.asarray(p, dtype=np.float64),
-        method="exact conditional Poisson test (ignores overdispersion)",
+        method="poisson_exact",
     )

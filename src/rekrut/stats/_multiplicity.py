@@ -1,4 +1,7 @@
-"""Multiple-comparison adjustment of p-values, vectorised over families."""
+"""Multiple-comparison correction of p-values, vectorised over families.
+
+"Adjust" in rekrut means covariate (regression) adjustment; p-values are *corrected*.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,18 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from rekrut.stats._deprecation import deprecated_alias
 from rekrut.stats._result import FloatArray
 
-__all__ = ["adjust_pvalues"]
+__all__ = ["CorrectionMethod", "correct_pvalues"]
 
-AdjustMethod = Literal["holm", "bh", "none"]
+CorrectionMethod = Literal["holm", "bh", "none"]
 
 
-def adjust_pvalues(
-    p_values: ArrayLike, *, method: AdjustMethod = "holm", axis: int = -1
+def correct_pvalues(
+    p_values: ArrayLike, *, method: CorrectionMethod = "holm", axis: int = -1
 ) -> FloatArray:
-    """Adjust p-values within each family (the slices along ``axis``).
+    """Correct p-values for multiple comparisons within each family (slices along ``axis``).
 
     Parameters
     ----------
@@ -32,12 +36,12 @@ def adjust_pvalues(
     Returns
     -------
     ndarray
-        Adjusted p-values, the shape of ``p_values``.
+        Corrected p-values, the shape of ``p_values``.
 
     Notes
     -----
     With the m non-missing p-values of a family sorted, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`:
-    Holm's adjusted value is :math:`\\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)})`, and
+    Holm's corrected value is :math:`\\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)})`, and
     Benjamini–Hochberg's is :math:`\\min_{j \\ge i} \\min(1, m p_{(j)} / j)`. Holm controls the
     family-wise error rate under any dependence; BH controls the false discovery rate under
     independence or positive dependence.
@@ -51,9 +55,9 @@ def adjust_pvalues(
 
     Examples
     --------
-    >>> adjust_pvalues([0.01, 0.04, 0.03]).round(3).tolist()
+    >>> correct_pvalues([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.06, 0.06]
-    >>> adjust_pvalues([0.01, 0.04, 0.03], method="bh").round(3).tolist()
+    >>> correct_pvalues([0.01, 0.04, 0.03], method="bh").round(3).tolist()
     [0.03, 0.04, 0.04]
     """
     if method not in ("holm", "bh", "none"):
@@ -63,11 +67,11 @@ def adjust_pvalues(
         return p.copy()
     moved = np.moveaxis(p, axis, -1)
     flat = moved.reshape(-1, moved.shape[-1])
-    adjusted = _adjust(flat, method)
+    adjusted = _correct(flat, method)
     return np.moveaxis(adjusted.reshape(moved.shape), -1, axis)
 
 
-def _adjust(rows: FloatArray, method: AdjustMethod) -> FloatArray:
+def _correct(rows: FloatArray, method: CorrectionMethod) -> FloatArray:
     missing = np.isnan(rows)
     m = (~missing).sum(axis=1, keepdims=True).astype(np.float64)
     order = np.argsort(np.where(missing, np.inf, rows), axis=1, kind="stable")
@@ -83,3 +87,7 @@ def _adjust(rows: FloatArray, method: AdjustMethod) -> FloatArray:
     out = np.empty_like(rows)
     np.put_along_axis(out, order, np.where(valid, cumulative, np.nan), axis=1)
     return out
+
+
+# Old names of rekrut 0.1, kept for one release.
+adjust_pvalues = deprecated_alias("adjust_pvalues", correct_pvalues)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, special, stats
 
-from rekrut.stats._result import FloatArray, ResultMixin, as_float_array
+from rekrut.stats._lazy import lazy_module
+from rekrut.stats._result import FloatArray, MethodCode, ResultMixin, as_float_array
+
+if TYPE_CHECKING:
+    from scipy import optimize, special, stats
+else:
+    optimize = lazy_module("scipy.optimize")
+    special = lazy_module("scipy.special")
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["PooledEstimate", "pool_beta_binomial", "pool_gamma_poisson"]
 
@@ -47,7 +54,7 @@ class PooledEstimate(ResultMixin):
     shrinkage: FloatArray
     prior_a: FloatArray
     prior_b: FloatArray
-    method: str
+    method: MethodCode
 
 
 def _check_level(credible_level: float) -> None:
@@ -373,7 +380,7 @@ def pool_beta_binomial(
         shrinkage=(a + b) / (a + b + n),
         prior_a=np.asarray(a, dtype=np.float64),
         prior_b=np.asarray(b, dtype=np.float64),
-        method="empirical Bayes beta-binomial",
+        method="eb_beta_binomial",
     )
 
 
@@ -509,5 +516,5 @@ def pool_gamma_poisson(
         shrinkage=b / (b + e),
         prior_a=np.asarray(a, dtype=np.float64),
         prior_b=np.asarray(b, dtype=np.float64),
-        method="empirical Bayes gamma-Poisson",
+        method="eb_gamma_poisson",
     )

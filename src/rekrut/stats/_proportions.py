@@ -2,32 +2,72 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from rekrut.stats._deprecation import unpack_deprecated
+from rekrut.stats._lazy import lazy_module
 from rekrut.stats._result import (
     Alternative,
     Comparison,
     FloatArray,
+    MethodCode,
     ResultMixin,
     as_float_array,
     check_alternative,
     check_confidence_level,
 )
 
-__all__ = ["ChiSquareResult", "chisquare_proportions", "compare_proportions", "wilson_interval"]
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
+
+__all__ = [
+    "ChiSquareResult",
+    "WilsonInterval",
+    "chisquare_proportions",
+    "compare_proportions",
+    "wilson_interval",
+]
 
 Test = Literal["auto", "z", "fisher"]
 
 
+@dataclass(frozen=True, slots=True)
+class WilsonInterval(ResultMixin):
+    """Wilson score interval of a proportion, cell by cell (NaN where there are no trials)."""
+
+    ci_low: FloatArray
+    ci_high: FloatArray
+
+    def __iter__(self) -> Iterator[FloatArray]:
+        # rekrut 0.1 returned the tuple (low, high)
+        return unpack_deprecated(
+            "wilson_interval", ("ci_low", "ci_high"), (self.ci_low, self.ci_high)
+        )
+
+
 def wilson_interval(
     successes: ArrayLike, trials: ArrayLike, *, confidence_level: float = 0.95
-) -> tuple[FloatArray, FloatArray]:
+) -> WilsonInterval:
     """Wilson score interval for a binomial proportion.
+
+    Parameters
+    ----------
+    successes, trials : array_like
+        Successes and trials; broadcast against each other.
+    confidence_level : float
+        Nominal coverage of the interval.
+
+    Returns
+    -------
+    WilsonInterval
+        ``ci_low`` and ``ci_high``, each of the broadcast shape.
 
     Notes
     -----
@@ -42,8 +82,8 @@ def wilson_interval(
 
     Examples
     --------
-    >>> low, high = wilson_interval(3, 10)
-    >>> round(float(low), 4), round(float(high), 4)
+    >>> res = wilson_interval(3, 10)
+    >>> round(float(res.ci_low), 4), round(float(res.ci_high), 4)
     (0.1078, 0.6032)
     """
     check_confidence_level(confidence_level)
@@ -56,15 +96,17 @@ def wilson_interval(
         half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
     low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
     high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
-    return low, high
+    return WilsonInterval(low, high)
 
 
 def _newcombe(
     x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray, level: float
 ) -> tuple[FloatArray, FloatArray]:
     """Newcombe's hybrid score interval (method 10) for p_t - p_c."""
-    lc, uc = wilson_interval(x_c, n_c, confidence_level=level)
-    lt, ut = wilson_interval(x_t, n_t, confidence_level=level)
+    wc = wilson_interval(x_c, n_c, confidence_level=level)
+    lc, uc = wc.ci_low, wc.ci_high
+    wt = wilson_interval(x_t, n_t, confidence_level=level)
+    lt, ut = wt.ci_low, wt.ci_high
     with np.errstate(divide="ignore", invalid="ignore"):
         pc, pt = x_c / n_c, x_t / n_t
     diff = pt - pc
@@ -253,12 +295,13 @@ def _needs_fisher(
     return np.asarray(np.nan_to_num(expected, nan=0.0) < small, dtype=bool)
 
 
-def _method_name(test: Test, fisher: bool, z: bool) -> str:
+def _method_name(test: Test, fisher: bool, z: bool) -> MethodCode:
+    # the interval is always Newcombe's; the code names the test that gave the p-values
     if fisher and z:
-        return "z-test (Fisher's exact test where an expected count < 5); Newcombe interval"
+        return "z_or_fisher"
     if fisher:
-        return "Fisher's exact test; Newcombe interval"
-    return "two-proportion z-test; Newcombe interval"
+        return "fisher_exact"
+    return "z_test"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,20 +8,28 @@ proportions whose trials come in clusters (qualified / applications) and costs p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from rekrut.stats._deprecation import renamed_keywords
+from rekrut.stats._lazy import lazy_module
 from rekrut.stats._result import (
     Alternative,
     Comparison,
     FloatArray,
+    MethodCode,
     ResultMixin,
     as_float_array,
     check_alternative,
     check_confidence_level,
 )
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = [
     "BootstrapResult",
@@ -101,7 +109,7 @@ def compare_ratios(
     *,
     confidence_level: float = 0.95,
     alternative: Alternative = "two-sided",
-    method: str = "delta method, Welch t",
+    method: MethodCode = "welch_delta",
 ) -> Comparison:
     """Compare ``sum(x)/sum(y)`` between two arms of independent units.
 
@@ -112,7 +120,7 @@ def compare_ratios(
     confidence_level, alternative
         Interval level and test direction (``"greater"``: treatment higher).
     method
-        Name recorded in the result.
+        Method code recorded in the result (a :data:`~rekrut.stats.MethodCode`).
 
     Returns
     -------
@@ -175,7 +183,7 @@ def _conclude(
     df: FloatArray,
     confidence_level: float,
     alternative: Alternative,
-    method: str,
+    method: MethodCode,
 ) -> Comparison:
     """Test, difference interval and Fieller lift interval from (v_c, v_t, cov) and df."""
     v_c, v_t, cov = variances
@@ -305,7 +313,7 @@ def compare_paired_ratios(
         mean_yc, mean_yt = control.sum_y / n, treatment.sum_y / n
         cov = (c_xx - r_c * c_xy - r_t * c_yx + r_t * r_c * c_yy) / (n * mean_yt * mean_yc)
     df = np.where(n < 2, np.inf, dof)
-    method = "paired delta method over postings, t"
+    method: MethodCode = "welch_paired"
     return _conclude(r_c, r_t, (v_c, v_t, cov), df, confidence_level, alternative, method)
 
 
@@ -356,11 +364,12 @@ class BootstrapResult(ResultMixin):
     n_resamples: int
 
 
+@renamed_keywords(x_c="x_control", y_c="y_control", x_t="x_treatment", y_t="y_treatment")
 def bootstrap_ratios(
-    x_c: ArrayLike,
-    y_c: ArrayLike,
-    x_t: ArrayLike,
-    y_t: ArrayLike,
+    x_control: ArrayLike,
+    y_control: ArrayLike,
+    x_treatment: ArrayLike,
+    y_treatment: ArrayLike,
     *,
     n_resamples: int = 2000,
     confidence_level: float = 0.95,
@@ -370,7 +379,7 @@ def bootstrap_ratios(
 
     Parameters
     ----------
-    x_c, y_c, x_t, y_t
+    x_control, y_control, x_treatment, y_treatment
         Unit-level values of each arm (one cell).
     n_resamples, confidence_level, rng
         Resamples, interval level and seed (the same seed gives the same answer).
@@ -401,7 +410,10 @@ def bootstrap_ratios(
     if n_resamples < 100:
         raise ValueError(f"n_resamples must be at least 100, got {n_resamples}")
     gen = np.random.default_rng(rng)
-    arms = [(as_float_array(x_c), as_float_array(y_c)), (as_float_array(x_t), as_float_array(y_t))]
+    arms = [
+        (as_float_array(x_control), as_float_array(y_control)),
+        (as_float_array(x_treatment), as_float_array(y_treatment)),
+    ]
     draws = [_resample(x, y, n_resamples, gen) for x, y in arms]
     estimates = [RatioStats.from_units(x, y).ratio() for x, y in arms]
     (rc, zc), (rt, zt) = draws
@@ -429,7 +441,7 @@ def bootstrap_ratios(
         lift_ci_high=lift_high,
         statistic=nan,
         p_value=as_float_array(p),
-        method=f"percentile bootstrap, {n_resamples} resamples of postings",
+        method="bootstrap_percentile",
     )
     share = as_float_array(1.0 - usable.mean())
     return BootstrapResult(comparison, share, n_resamples)

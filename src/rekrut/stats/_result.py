@@ -14,6 +14,30 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 Alternative = Literal["two-sided", "less", "greater"]
+
+MethodCode = Literal[
+    "z_test",
+    "fisher_exact",
+    "z_or_fisher",
+    "welch",
+    "welch_delta",
+    "welch_paired",
+    "poisson_exact",
+    "poisson_exact_cost_fixed",
+    "bootstrap_percentile",
+    "log_rank",
+    "mann_whitney",
+    "no_data",
+    "msprt",
+    "beta_binomial",
+    "gamma_poisson",
+    "gamma_poisson_quasi",
+    "gamma_posterior",
+    "cost_per_outcome",
+    "eb_beta_binomial",
+    "eb_gamma_poisson",
+]
+"""Codes of the methods a result names in its ``method`` field (labels: :mod:`rekrut.methods`)."""
 FloatArray = NDArray[np.float64]
 
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "less", "greater")
@@ -39,6 +63,8 @@ def check_alternative(alternative: str) -> None:
 
 
 def _json_safe(value: Any) -> Any:
+    if isinstance(value, ResultMixin):  # a result nested in another (BootstrapResult.comparison)
+        return value.to_dict()
     if isinstance(value, np.ndarray):
         return [_json_safe(v) for v in value.tolist()] if value.ndim else _json_safe(value.item())
     if isinstance(value, list):
@@ -66,6 +92,7 @@ class Comparison(ResultMixin):
     ``diff`` is treatment minus control; ``lift`` is treatment / control - 1. Interval bounds
     may be infinite where the data cannot bound them (an open-ended interval), and values are
     NaN where they are undefined (for example a cost per hire in an arm with no hires).
+    ``method`` is a :data:`MethodCode` such as ``"welch_delta"``; ``rekrut.methods`` labels it.
     """
 
     control_value: FloatArray
@@ -78,4 +105,4 @@ class Comparison(ResultMixin):
     lift_ci_high: FloatArray
     statistic: FloatArray
     p_value: FloatArray
-    method: str
+    method: MethodCode

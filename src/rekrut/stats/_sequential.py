@@ -11,16 +11,25 @@ Recruitment data arrive over months and people look every week. Two tools keep t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, stats
 
+from rekrut.stats._deprecation import unpack_deprecated
+from rekrut.stats._lazy import lazy_module
 from rekrut.stats._result import FloatArray, ResultMixin, as_float_array, check_confidence_level
 
+if TYPE_CHECKING:
+    from scipy import optimize, stats
+else:
+    optimize = lazy_module("scipy.optimize")
+    stats = lazy_module("scipy.stats")
+
 __all__ = [
+    "ConfidenceSequence",
     "GroupSequentialDesign",
     "SequentialTest",
     "always_valid_pvalue",
@@ -47,6 +56,19 @@ def _mixture_terms(
     if np.any(tau2 <= 0):
         raise ValueError("mixture_variance must be positive")
     return theta, v, tau2
+
+
+@dataclass(frozen=True, slots=True)
+class ConfidenceSequence(ResultMixin):
+    """Running intervals that cover θ at all looks at once (looks along the input's axis)."""
+
+    ci_low: FloatArray
+    ci_high: FloatArray
+
+    def __iter__(self) -> Iterator[FloatArray]:
+        # rekrut 0.1 returned the tuple (low, high)
+        names = ("ci_low", "ci_high")
+        return unpack_deprecated("confidence_sequence", names, (self.ci_low, self.ci_high))
 
 
 def always_valid_pvalue(
@@ -105,8 +127,24 @@ def confidence_sequence(
     confidence_level: float = 0.95,
     mixture_variance: ArrayLike | None = None,
     axis: int = -1,
-) -> tuple[FloatArray, FloatArray]:
+) -> ConfidenceSequence:
     """A confidence sequence for θ: intervals that hold at all looks at once.
+
+    Parameters
+    ----------
+    estimate, variance : array_like
+        The estimate of θ and its variance at each look; looks along ``axis``.
+    confidence_level : float
+        Probability that every interval of the sequence covers θ at once.
+    mixture_variance : array_like, optional
+        Variance τ² of the normal mixture; as in :func:`always_valid_pvalue`.
+    axis : int
+        The look axis.
+
+    Returns
+    -------
+    ConfidenceSequence
+        ``ci_low`` and ``ci_high`` at each look, of the shape of the inputs.
 
     Returns the running intersection of :math:`\\hat\\theta_k \\pm r_k` with
     :math:`r_k = \\sqrt{V_k (V_k + \\tau^2)/\\tau^2 \\; [\\log((V_k+\\tau^2)/V_k) +
@@ -121,8 +159,8 @@ def confidence_sequence(
 
     Examples
     --------
-    >>> low, high = confidence_sequence([0.5, 0.3, 0.35], [0.09, 0.04, 0.02])
-    >>> [round(float(v), 2) for v in high]
+    >>> res = confidence_sequence([0.5, 0.3, 0.35], [0.09, 0.04, 0.02])
+    >>> [round(float(v), 2) for v in res.ci_high]
     [2.25, 1.18, 0.87]
     """
     check_confidence_level(confidence_level)
@@ -137,7 +175,7 @@ def confidence_sequence(
     # undefined looks (NaN) say nothing: they neither narrow nor end the running intersection
     low = np.maximum.accumulate(np.where(np.isnan(low), -np.inf, low), axis=-1)
     high = np.minimum.accumulate(np.where(np.isnan(high), np.inf, high), axis=-1)
-    return np.moveaxis(low, -1, axis), np.moveaxis(high, -1, axis)
+    return ConfidenceSequence(np.moveaxis(low, -1, axis), np.moveaxis(high, -1, axis))
 
 
 def _spent(t: FloatArray, alpha: float, spending: Spending) -> FloatArray:

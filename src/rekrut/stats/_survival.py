@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from rekrut.stats._deprecation import renamed_keywords
+from rekrut.stats._lazy import lazy_module
 from rekrut.stats._result import (
     Comparison,
     FloatArray,
+    MethodCode,
     ResultMixin,
     as_float_array,
     check_confidence_level,
 )
+
+if TYPE_CHECKING:
+    from scipy import stats
+else:
+    stats = lazy_module("scipy.stats")
 
 __all__ = ["KaplanMeier", "compare_time_to_event", "kaplan_meier"]
 
@@ -94,12 +102,12 @@ def kaplan_meier(time: ArrayLike, event: ArrayLike) -> KaplanMeier:
 
 def _rank_test(
     t_c: FloatArray, e_c: FloatArray, t_t: FloatArray, e_t: FloatArray
-) -> tuple[float, float, str]:
+) -> tuple[float, float, MethodCode]:
     if e_c.all() and e_t.all():
         res = stats.mannwhitneyu(t_t, t_c, alternative="two-sided")
-        return float(res.statistic), float(res.pvalue), "Mann–Whitney U (nothing censored)"
+        return float(res.statistic), float(res.pvalue), "mann_whitney"
     if (e_c.sum() + e_t.sum()) == 0:
-        return np.nan, np.nan, "log-rank test (no hires)"
+        return np.nan, np.nan, "log_rank"
     from statsmodels.duration.survfunc import survdiff
 
     with warnings.catch_warnings():
@@ -107,14 +115,20 @@ def _rank_test(
         chi2, p = survdiff(
             np.r_[t_c, t_t], np.r_[e_c, e_t], np.r_[np.zeros(t_c.size), np.ones(t_t.size)]
         )
-    return float(chi2), float(p), "log-rank test; Kaplan–Meier medians"
+    return float(chi2), float(p), "log_rank"
 
 
+@renamed_keywords(
+    time_c="time_control",
+    event_c="event_control",
+    time_t="time_treatment",
+    event_t="event_treatment",
+)
 def compare_time_to_event(
-    time_c: ArrayLike,
-    event_c: ArrayLike,
-    time_t: ArrayLike,
-    event_t: ArrayLike,
+    time_control: ArrayLike,
+    event_control: ArrayLike,
+    time_treatment: ArrayLike,
+    event_treatment: ArrayLike,
     *,
     confidence_level: float = 0.95,
     n_resamples: int = 1000,
@@ -124,7 +138,7 @@ def compare_time_to_event(
 
     Parameters
     ----------
-    time_c, event_c, time_t, event_t
+    time_control, event_control, time_treatment, event_treatment
         Per posting: days (to hire, or open so far) and 1 = hired, 0 = still open.
     confidence_level, n_resamples, rng
         Interval level, bootstrap resamples and seed.
@@ -157,12 +171,12 @@ def compare_time_to_event(
     (45.0, 25.0, -20.0)
     """
     check_confidence_level(confidence_level)
-    t_c, e_c = _validate(time_c, event_c)
-    t_t, e_t = _validate(time_t, event_t)
+    t_c, e_c = _validate(time_control, event_control)
+    t_t, e_t = _validate(time_treatment, event_treatment)
     gen = np.random.default_rng(rng)
     nan = as_float_array(np.nan)
     if t_c.size == 0 or t_t.size == 0:
-        return Comparison(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, "no postings")
+        return Comparison(nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, "no_data")
     med_c = _weighted_medians(t_c, e_c, np.ones((1, t_c.size)))[0]
     med_t = _weighted_medians(t_t, e_t, np.ones((1, t_t.size)))[0]
     boot_c = _weighted_medians(t_c, e_c, _weights(t_c.size, n_resamples, gen))
