@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -66,14 +66,14 @@ def _counts(rng: np.random.Generator, size: int | tuple[int, ...]) -> tuple[Any,
 
 @pytest.mark.parametrize("direction", ["higher", "lower"])
 def test_beta_binomial_is_the_same_in_chunks(
-    monkeypatch: pytest.MonkeyPatch, direction: str
+    monkeypatch: pytest.MonkeyPatch, direction: Literal["higher", "lower"]
 ) -> None:
     rng = np.random.default_rng(1)
     k_c, n_c = _counts(rng, 61)
     k_t, n_t = _counts(rng, 61)
     whole, chunked = _both(
         monkeypatch,
-        lambda: compare_beta_binomial(k_c, n_c, k_t, n_t, direction=direction),  # type: ignore[arg-type]
+        lambda: compare_beta_binomial(k_c, n_c, k_t, n_t, direction=direction),
     )
     _same_comparison(whole, chunked)
     # J-shaped posteriors: a prior below one with no or all successes
