@@ -21,14 +21,8 @@ from numpy.typing import ArrayLike
 from rekrut.stats._deprecation import deprecated_alias, renamed_keywords, unpack_deprecated
 from rekrut.stats._posteriors import BetaPost as _BetaPost
 from rekrut.stats._posteriors import GammaPost as _GammaPost
-from rekrut.stats._posteriors import (
-    NodeTable,
-    _flat,
-    beta_prob_and_loss,
-    difference_quantiles,
-    log_ratio_quantiles,
-)
 from rekrut.stats._posteriors import beta_greater as _beta_greater
+from rekrut.stats._posteriors import compare_exact
 from rekrut.stats._posteriors import gamma_greater as _gamma_greater
 from rekrut.stats._result import FloatArray, MethodCode, ResultMixin, as_float_array
 
@@ -208,35 +202,20 @@ def _compare(
     method: MethodCode,
     interval: Interval,
 ) -> BayesComparison:
-    """Shared engine: exact means, probabilities, losses and (by default) intervals."""
+    """Shared engine: exact means, probabilities, losses and (by default) intervals.
+
+    The exact parts are computed chunk by chunk over the cells (:func:`compare_exact`); the
+    Monte Carlo intervals draw over every cell in one pass as before, so a seed gives the
+    same draws however many cells there are.
+    """
     mean_c, mean_t = control.mean(), treatment.mean()
     shape = np.broadcast_shapes(mean_c.shape, mean_t.shape)
-    _, flat_c, flat_t, _ = _flat(control, treatment)
-    tables = (NodeTable(flat_c), NodeTable(flat_t))
     tails = ((1.0 - credible_level) / 2.0, (1.0 + credible_level) / 2.0)
-    if isinstance(control, _BetaPost) and isinstance(treatment, _BetaPost):
-        t_greater, loss = beta_prob_and_loss(
-            control, treatment, higher=direction == "higher", tables=tables
-        )
-        prob = t_greater if direction == "higher" else 1.0 - t_greater
-        if interval == "exact":
-            log_q = log_ratio_quantiles(control, treatment, tails, tables)
-            lift_low, lift_high = np.moveaxis(np.expm1(log_q), -1, 0)
-    else:
-        t_greater = treatment.greater(control)
-        # E[max(θ_x - θ_y, 0)] = E[θ_x] P(θ_x⁺ > θ_y) - E[θ_y] P(θ_x > θ_y⁺), ⁺ = size-biased
-        if direction == "higher":
-            better, worse, prob = control, treatment, t_greater
-        else:
-            better, worse, prob = treatment, control, 1.0 - t_greater
-        loss = better.mean() * better.size_biased().greater(worse) - worse.mean() * better.greater(
-            worse.size_biased()
-        )
-        # the ratio of two Gamma variables is a scaled beta-prime variable: exact lift quantiles
-        lift_low, lift_high = (treatment.ratio_quantile(control, q) - 1.0 for q in tails)
-    if interval == "exact":
-        low, high = np.moveaxis(difference_quantiles(control, treatment, tails, tables), -1, 0)
-    else:
+    t_greater, loss, low, high, lift_low, lift_high = compare_exact(
+        control, treatment, higher=direction == "higher", tails=tails, intervals=interval == "exact"
+    )
+    prob = t_greater if direction == "higher" else 1.0 - t_greater
+    if interval != "exact":
         draws = _diff_draws_quantiles(
             control,
             treatment,
