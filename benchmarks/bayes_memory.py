@@ -18,12 +18,12 @@ from collections.abc import Callable
 import numpy as np
 
 from rekrut.stats._bayes import (
-    compare_beta_binomial,
-    compare_cost_per_outcome,
-    compare_counts_overdispersed,
-    compare_gamma_poisson,
-    prob_best_beta,
-    prob_best_gamma,
+    bayes_compare_cost_per_outcome,
+    bayes_compare_counts,
+    bayes_compare_poisson_totals,
+    bayes_compare_proportions,
+    bayes_prob_best_proportions,
+    posterior_prob_best_gamma,
 )
 
 
@@ -36,18 +36,18 @@ def main(family: str, n: int) -> None:
     k_t = rng.binomial(trials_t.astype(int), rate_t).astype(float)
     units = np.full(n, 30.0)
     calls: dict[str, Callable[[], object]] = {
-        "beta": lambda: compare_beta_binomial(k_c, trials_c, k_t, trials_t),
-        "gamma": lambda: compare_gamma_poisson(k_c, trials_c / 10, k_t, trials_t / 10),
-        "overdispersed": lambda: compare_counts_overdispersed(
+        "beta": lambda: bayes_compare_proportions(k_c, trials_c, k_t, trials_t),
+        "gamma": lambda: bayes_compare_poisson_totals(k_c, trials_c / 10, k_t, trials_t / 10),
+        "overdispersed": lambda: bayes_compare_counts(
             units, k_c, k_c * k_c / 10 + k_c, units, k_t, k_t * k_t / 10 + k_t
         ),
-        "cost": lambda: compare_cost_per_outcome(
+        "cost": lambda: bayes_compare_cost_per_outcome(
             trials_c * 100, units - 10, k_c / 10, trials_t * 100, units - 10, k_t / 10
         ),
-        "best_beta": lambda: prob_best_beta(
+        "best_beta": lambda: bayes_prob_best_proportions(
             np.stack([k_c, k_t], -1), np.stack([trials_c, trials_t], -1)
         ),
-        "best_gamma": lambda: prob_best_gamma(
+        "best_gamma": lambda: posterior_prob_best_gamma(
             np.stack([k_c, k_t], -1) + 0.5, np.stack([trials_c, trials_t], -1)
         ),
     }

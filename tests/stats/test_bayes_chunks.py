@@ -12,12 +12,12 @@ from rekrut.stats import _chunks
 from rekrut.stats import _posteriors as post
 from rekrut.stats._bayes import (
     BayesComparison,
-    compare_beta_binomial,
-    compare_cost_per_outcome,
-    compare_counts_overdispersed,
-    compare_gamma_poisson,
-    prob_best_beta,
-    prob_best_gamma,
+    bayes_compare_cost_per_outcome,
+    bayes_compare_counts,
+    bayes_compare_poisson_totals,
+    bayes_compare_proportions,
+    bayes_prob_best_proportions,
+    posterior_prob_best_gamma,
 )
 
 FIELDS = (
@@ -73,13 +73,13 @@ def test_beta_binomial_is_the_same_in_chunks(
     k_t, n_t = _counts(rng, 61)
     whole, chunked = _both(
         monkeypatch,
-        lambda: compare_beta_binomial(k_c, n_c, k_t, n_t, direction=direction),
+        lambda: bayes_compare_proportions(k_c, n_c, k_t, n_t, direction=direction),
     )
     _same_comparison(whole, chunked)
     # J-shaped posteriors: a prior below one with no or all successes
     whole, chunked = _both(
         monkeypatch,
-        lambda: compare_beta_binomial(
+        lambda: bayes_compare_proportions(
             k_c, n_c, k_t, n_t, prior_alpha=0.3, prior_beta=0.5, credible_level=0.8
         ),
     )
@@ -90,11 +90,13 @@ def test_broadcast_shapes_are_the_same_in_chunks(monkeypatch: pytest.MonkeyPatch
     rng = np.random.default_rng(2)
     k_c, n_c = _counts(rng, (5, 1))
     k_t, n_t = _counts(rng, (1, 6))
-    whole, chunked = _both(monkeypatch, lambda: compare_beta_binomial(k_c, n_c, k_t, n_t))
+    whole, chunked = _both(monkeypatch, lambda: bayes_compare_proportions(k_c, n_c, k_t, n_t))
     _same_comparison(whole, chunked)
     assert chunked.diff_ci_low.shape == (5, 6)
     e_c, e_t = rng.uniform(0.5, 50.0, (4, 1, 3)), rng.uniform(0.5, 50.0, (1, 5, 1))
-    whole, chunked = _both(monkeypatch, lambda: compare_gamma_poisson(k_c[:3, 0], e_c, 4.0, e_t))
+    whole, chunked = _both(
+        monkeypatch, lambda: bayes_compare_poisson_totals(k_c[:3, 0], e_c, 4.0, e_t)
+    )
     _same_comparison(whole, chunked)
     assert chunked.prob_better.shape == (4, 5, 3)
 
@@ -104,18 +106,20 @@ def test_gamma_families_are_the_same_in_chunks(monkeypatch: pytest.MonkeyPatch) 
     y_c, e_c = _counts(rng, 53)
     y_t, e_t = _counts(rng, 53)
     e_c, e_t = e_c + 0.5, e_t + 0.5
-    gamma = _both(monkeypatch, lambda: compare_gamma_poisson(y_c, e_c, y_t, e_t, direction="lower"))
+    gamma = _both(
+        monkeypatch, lambda: bayes_compare_poisson_totals(y_c, e_c, y_t, e_t, direction="lower")
+    )
     _same_comparison(*gamma)
     units_c, units_t = rng.integers(1, 40, 53).astype(float), rng.integers(1, 40, 53).astype(float)
     squares_c, squares_t = y_c * y_c / units_c * 3.0, y_t * y_t / units_t * 3.0
     counts = _both(
         monkeypatch,
-        lambda: compare_counts_overdispersed(units_c, y_c, squares_c, units_t, y_t, squares_t),
+        lambda: bayes_compare_counts(units_c, y_c, squares_c, units_t, y_t, squares_t),
     )
     _same_comparison(*counts)
     cost = _both(
         monkeypatch,
-        lambda: compare_cost_per_outcome(
+        lambda: bayes_compare_cost_per_outcome(
             e_c * 1000.0, units_c, y_c / 100.0, e_t * 900.0, units_t, y_t / 100.0
         ),
     )
@@ -132,7 +136,7 @@ def test_shared_posteriors_across_chunks_get_the_same_answer(
     pick = rng.integers(0, 9, size=80)
     whole, chunked = _both(
         monkeypatch,
-        lambda: compare_beta_binomial(k[0, pick], n[0, pick], k[1, pick], n[1, pick]),
+        lambda: bayes_compare_proportions(k[0, pick], n[0, pick], k[1, pick], n[1, pick]),
     )
     _same_comparison(whole, chunked)
 
@@ -147,7 +151,7 @@ def test_monte_carlo_intervals_keep_their_draws_in_chunks(
     k_t, n_t = _counts(rng, 23)
     beta = _both(
         monkeypatch,
-        lambda: compare_beta_binomial(
+        lambda: bayes_compare_proportions(
             k_c, n_c, k_t, n_t, interval="monte_carlo", n_draws=200, rng=9
         ),
     )
@@ -155,7 +159,7 @@ def test_monte_carlo_intervals_keep_their_draws_in_chunks(
         np.testing.assert_array_equal(getattr(beta[1], name), getattr(beta[0], name))
     gamma = _both(
         monkeypatch,
-        lambda: compare_gamma_poisson(
+        lambda: bayes_compare_poisson_totals(
             k_c, n_c + 1.0, k_t, n_t + 1.0, interval="monte_carlo", n_draws=200, rng=9
         ),
     )
@@ -166,17 +170,19 @@ def test_monte_carlo_intervals_keep_their_draws_in_chunks(
 def test_prob_best_is_the_same_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(6)
     k, n = _counts(rng, (3, 17, 2))
-    two = _both(monkeypatch, lambda: prob_best_beta(k, n, prior_alpha=0.5, prior_beta=0.5))
+    two = _both(
+        monkeypatch, lambda: bayes_prob_best_proportions(k, n, prior_alpha=0.5, prior_beta=0.5)
+    )
     _same(two[0].prob_best, two[1].prob_best)
     assert two[1].prob_best.shape == (3, 17, 2)
     three = _both(
         monkeypatch,
-        lambda: prob_best_beta(
+        lambda: bayes_prob_best_proportions(
             k[..., :1].repeat(3, -1), n[..., :1].repeat(3, -1), n_draws=150, rng=4
         ),
     )
     np.testing.assert_array_equal(three[1].prob_best, three[0].prob_best)
-    gamma = _both(monkeypatch, lambda: prob_best_gamma(k[:2] + 0.5, n[:2] + 1.0, axis=0))
+    gamma = _both(monkeypatch, lambda: posterior_prob_best_gamma(k[:2] + 0.5, n[:2] + 1.0, axis=0))
     _same(gamma[0].prob_best, gamma[1].prob_best)
 
 
