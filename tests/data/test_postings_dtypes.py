@@ -272,3 +272,54 @@ def test_arms_stay_categorical_through_analysis(experiment: rk.Experiment) -> No
     plain = rk.analyze(experiment, data).table
     categorical = rk.analyze(experiment, data.astype({"arm": "category"})).table
     pd.testing.assert_frame_equal(plain, categorical)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["p1", "p2", "p3", "p4", "p1"],  # one length: hashed by whole words
+        ["p1", "p22", "p333", "p4444", "p1"],  # several lengths: hashed byte by byte
+        ["p1", "", None, "ø-ü", "p1"],
+    ],
+)
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "category", object])
+def test_repeated_posting_ids_are_found_in_any_dtype(
+    experiment: rk.Experiment, ids: list[str | None], dtype: object
+) -> None:
+    pytest.importorskip("pyarrow")
+    arms = ["A", "B", "B", "B", "A"]
+    frame = pd.DataFrame(ROWS).assign(posting_id=pd.Series(ids, dtype=dtype), arm=arms)
+    with pytest.raises(rk.DataError, match="posting 'p1' appears twice") as info:
+        validate_postings(frame, experiment)
+    assert info.value.row == 5
+    # the same id in two arms is one posting in two channels: allowed
+    validate_postings(frame.assign(arm=["A", "B", "B", "B", "B"]), experiment)
+    # a sliced table (Arrow data with an offset) is read from the right place
+    tail = pd.concat([frame.iloc[:1], frame]).iloc[1:]
+    with pytest.raises(rk.DataError, match="appears twice") as info:
+        validate_postings(tail, experiment)
+    assert info.value.row == 5
+
+
+def test_equal_hashes_of_different_ids_are_not_repeats(
+    experiment: rk.Experiment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are compared exactly where their hashes meet, so a hash collision is never an error."""
+    from rekrut.data import _postings
+
+    monkeypatch.setattr(_postings, "_text_hashes", lambda text: np.zeros(len(text[1]) - 1, "u8"))
+    frame = pd.DataFrame(ROWS).astype({"posting_id": "str"})
+    validate_postings(frame, experiment)
+    frame.loc[3, "posting_id"] = "p1"
+    frame.loc[4, "posting_id"] = "p3"
+    with pytest.raises(rk.DataError, match="posting 'p3' appears twice") as info:
+        validate_postings(frame, experiment)
+    assert info.value.row == 5
+
+
+def test_padded_posting_ids_are_stripped(experiment: rk.Experiment) -> None:
+    ids = pd.Series(["p1", "p2\xa0", " p3", "p4", "p5"], dtype="str")
+    out = validate_postings(pd.DataFrame(ROWS).assign(posting_id=ids), experiment).frame
+    assert out["posting_id"].tolist() == ["p1", "p2", "p3", "p4", "p5"]
+    clean = pd.DataFrame(ROWS).astype({"posting_id": "str"})
+    assert validate_postings(clean, experiment).frame["posting_id"] is not None

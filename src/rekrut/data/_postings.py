@@ -417,14 +417,10 @@ def _per_posting_columns(out: dict[str, pd.Series], arms: pd.Categorical, where:
 def _check_posting_ids(values: pd.Series, arms: pd.Categorical, where: _Where) -> pd.Series:
     """Strip the posting ids and check that none appears twice in one arm; return the ids."""
     ids = _stripped_ids(values)
-    if ids.nunique(dropna=False) < len(ids):  # only then can an id repeat within an arm
-        codes, _ = pd.factorize(ids, use_na_sentinel=False)
-        key = codes.astype(np.int64) * len(arms.categories) + arms.codes
-        dup = pd.Index(key).duplicated(keep="first")
-        if dup.any():
-            pos = int(np.flatnonzero(dup)[0])
-            value = pd.Series([ids.iloc[pos]], dtype=object).astype("string").iloc[0]
-            raise where.error(f"posting {value!r} appears twice in this arm", pos, "posting_id")
+    pos = _first_repeat(ids, arms)
+    if pos is not None:
+        value = pd.Series([ids.iloc[pos]], dtype=object).astype("string").iloc[0]
+        raise where.error(f"posting {value!r} appears twice in this arm", pos, "posting_id")
     return ids
 
 
@@ -448,8 +444,131 @@ def _stripped_ids(values: pd.Series) -> pd.Series:
         return pd.Series(text.array.take(codes, allow_fill=True), index=values.index)
     if _is_object(dtype) and pd.api.types.infer_dtype(values, skipna=True) != "string":
         return values.astype("string").str.strip()
+    arrow = _arrow_text(values)
+    if arrow is not None and not _may_have_edge_space(arrow):
+        return values
     stripped: pd.Series = values.str.strip()
     return values if bool((stripped == values).all()) else stripped
+
+
+def _arrow_text(values: pd.Series) -> tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any] | None:
+    """The bytes, offsets and validity of an Arrow-backed text column, without copying it."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type not in (pa.string(), pa.large_string()):
+        return None
+    width = np.int64 if array.type == pa.large_string() else np.int32
+    _, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=width)[array.offset : array.offset + len(array) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return raw, bounds, array
+
+
+def _may_have_edge_space(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> bool:
+    """Whether any cell starts or ends with a byte that could be whitespace.
+
+    ASCII whitespace and control bytes are at most 32 and every other Unicode space is encoded
+    with bytes of 128 and above, so cells whose first and last bytes are neither need no strip.
+    """
+    raw, bounds, _ = text
+    fixed = _fixed_width(text)
+    if fixed is not None:
+        if fixed.shape[1] == 0:
+            return False
+        first, last = fixed[:, 0], fixed[:, -1]
+    else:
+        filled = bounds[1:] > bounds[:-1]
+        first, last = raw[bounds[:-1][filled]], raw[bounds[1:][filled] - 1]
+    return bool(((first <= 32) | (first >= 128) | (last <= 32) | (last >= 128)).any())
+
+
+def _fixed_width(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> Any:
+    """The bytes as a (cells, width) view when every cell has the same length, else None."""
+    raw, bounds, _ = text
+    size = len(bounds) - 1
+    if size == 0:
+        return None
+    width = int(bounds[1] - bounds[0])
+    if int(bounds[-1] - bounds[0]) != size * width or not (np.diff(bounds) == width).all():
+        return None
+    return raw[int(bounds[0]) : int(bounds[-1])].reshape(size, width)
+
+
+def _first_repeat(ids: pd.Series, arms: pd.Categorical) -> int | None:
+    """The first row whose (posting id, arm) occurred in an earlier row, or None.
+
+    Each row gets a 64-bit key (exact codes, or a hash of Arrow text computed from its bytes);
+    sorting the keys shows whether any repeats, and only rows with a repeated key are compared
+    exactly, so a table of unique ids costs one sort of integers.
+    """
+    text = _arrow_text(ids)
+    if text is not None:
+        key = _text_hashes(text)
+    else:
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            codes = ids.cat.codes.to_numpy().astype(np.int64)
+        else:
+            codes, _ = pd.factorize(ids, use_na_sentinel=False)
+        key = codes.astype(np.uint64)
+    key = key * np.uint64(len(arms.categories) + 1) + arms.codes.astype(np.uint64)
+    ordered = np.sort(key)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return None
+    candidates = np.flatnonzero(np.isin(key, ordered[1:][same]))
+    pairs = pd.DataFrame({"id": ids.iloc[candidates].to_numpy(), "arm": arms.codes[candidates]})
+    repeated = np.flatnonzero(pairs.duplicated().to_numpy())
+    return int(candidates[repeated[0]]) if repeated.size else None
+
+
+_HASH_SEED = np.random.default_rng(20251201).integers(1, 2**63, size=2, dtype=np.uint64) | 1
+"""Fixed odd multipliers for the text hash (a fixed seed: validation is deterministic)."""
+
+
+def _text_hashes(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> npt.NDArray[Any]:
+    """A 64-bit hash of every cell of Arrow text, from its bytes (blank cells share one value).
+
+    Byte ``j`` of a cell adds ``(byte + 1) * K**(j + 1)`` (when all cells have one length, 8-byte
+    word ``j`` adds ``word * K**(j + 1)``), modulo 2**64, and the length is mixed in; equal text
+    gives equal hashes, and the rare unequal text with equal hashes is told apart
+    by the exact comparison of the caller.
+    """
+    raw, bounds, array = text
+    size = len(bounds) - 1
+    hashes = np.empty(size, dtype=np.uint64)
+    fixed = _fixed_width(text)
+    if fixed is not None:  # ids of one length (the usual case): whole 8-byte words at a time
+        words = -(-fixed.shape[1] // 8)
+        factors = np.cumprod(np.full(max(words, 1), _HASH_SEED[0], dtype=np.uint64))
+        for start in range(0, size, _CHUNK):
+            block = fixed[start : start + _CHUNK]
+            padded = np.zeros((len(block), words * 8), dtype=np.uint8)
+            padded[:, : fixed.shape[1]] = block
+            hashes[start : start + len(block)] = (padded.view(np.uint64) * factors).sum(
+                axis=1, dtype=np.uint64
+            )
+        hashes += np.full(1, fixed.shape[1], dtype=np.uint64) * _HASH_SEED[1]
+    else:
+        longest = int((bounds[1:] - bounds[:-1]).max())
+        powers = np.cumprod(np.full(max(longest, 1), _HASH_SEED[0], dtype=np.uint64))
+        for start in range(0, size, _CHUNK):
+            stop = min(start + _CHUNK, size)
+            begin, end = int(bounds[start]), int(bounds[stop])
+            starts = (bounds[start:stop] - begin).astype(np.int64)
+            lengths = (bounds[start + 1 : stop + 1] - bounds[start:stop]).astype(np.int64)
+            within = np.arange(end - begin, dtype=np.int64) - np.repeat(starts, lengths)
+            terms = (raw[begin:end].astype(np.uint64) + np.uint64(1)) * powers[within]
+            sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms, dtype=np.uint64)])
+            hashes[start:stop] = sums[starts + lengths] - sums[starts]
+            hashes[start:stop] += lengths.astype(np.uint64) * _HASH_SEED[1]
+    if array.null_count:
+        hashes[np.asarray(array.is_null())] = np.uint64(0)
+    return hashes
 
 
 def _check_invariants(out: pd.DataFrame, where: _Where) -> None:
