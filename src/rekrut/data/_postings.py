@@ -2,8 +2,15 @@
 
 A posting table has one row per posting (or per posting x channel), or one row per arm with
 summed counts and a ``postings`` column (arm totals). Validation turns the table into a
-normalised pandas frame: ``arm`` as text, counts and costs as float64 with NaN for missing values,
-``published`` as datetime64, and the derived 0/1 column ``filled`` (the posting got a hire).
+normalised pandas frame: ``arm`` (and ``variant``, ``channel``) as categoricals, counts and costs
+as numbers (numpy integer and float columns as they are, anything else as float64 with NaN for
+missing values), ``published`` as datetime64, and the derived 0/1 column ``filled`` (the posting
+got a hire).
+
+The checks work on whole columns, so that a table of millions of rows costs about one pass over
+it and little memory beyond it: numeric columns are checked in place with numpy reductions, text
+is checked once per distinct value, and only the first offending row is then looked for, in
+blocks of rows.
 """
 
 from __future__ import annotations
@@ -266,7 +273,7 @@ def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Cate
                 position.get(label, -1)
                 for label in labels.astype(object).where(labels.notna(), None)
             ],
-            dtype=np.int32,
+            dtype=np.int8 if len(known) < 127 else np.int32,
         )
         arm_codes = _recode(lookup, codes, -1)
         if arm_codes.min() < 0:
@@ -494,7 +501,10 @@ def _fixed_width(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> A
     if size == 0:
         return None
     width = int(bounds[1] - bounds[0])
-    if int(bounds[-1] - bounds[0]) != size * width or not (np.diff(bounds) == width).all():
+    if int(bounds[-1] - bounds[0]) != size * width:
+        return None
+    uneven = _first_true(lambda rows: np.diff(bounds[rows.start : rows.stop + 1]) != width, size)
+    if uneven is not None:
         return None
     return raw[int(bounds[0]) : int(bounds[-1])].reshape(size, width)
 
@@ -511,11 +521,14 @@ def _first_repeat(ids: pd.Series, arms: pd.Categorical) -> int | None:
         key = _text_hashes(text)
     else:
         if isinstance(ids.dtype, pd.CategoricalDtype):
-            codes = ids.cat.codes.to_numpy().astype(np.int64)
+            codes = ids.cat.codes.to_numpy()
         else:
             codes, _ = pd.factorize(ids, use_na_sentinel=False)
         key = codes.astype(np.uint64)
-    key = key * np.uint64(len(arms.categories) + 1) + arms.codes.astype(np.uint64)
+    for start in range(0, len(key), _CHUNK):  # key * arms + arm, in blocks: no full temporaries
+        block = key[start : start + _CHUNK]
+        block *= np.uint64(len(arms.categories) + 1)
+        block += arms.codes[start : start + _CHUNK].astype(np.uint64)
     ordered = np.sort(key)
     same = ordered[1:] == ordered[:-1]
     if not same.any():
