@@ -2,18 +2,26 @@
 
 A posting table has one row per posting (or per posting x channel), or one row per arm with
 summed counts and a ``postings`` column (arm totals). Validation turns the table into a
-normalised pandas frame: ``arm`` as text, counts and costs as float64 with NaN for missing values,
-``published`` as datetime64, and the derived 0/1 column ``filled`` (the posting got a hire).
+normalised pandas frame: ``arm`` (and ``variant``, ``channel``) as categoricals, counts and costs
+as numbers (numpy integer and float columns as they are, anything else as float64 with NaN for
+missing values), ``published`` as datetime64, and the derived 0/1 column ``filled`` (the posting
+got a hire).
+
+The checks work on whole columns, so that a table of millions of rows costs about one pass over
+it and little memory beyond it: numeric columns are checked in place with numpy reductions, text
+is checked once per distinct value, and only the first offending row is then looked for, in
+blocks of rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rekrut.errors import DataError
@@ -132,6 +140,10 @@ def validate_postings(
 ) -> PostingData:
     """Check a posting table against the data contract and normalise it.
 
+    The checks work on whole columns: numeric columns are checked in place with numpy
+    reductions (no copy), and text is parsed once per distinct value (an arm label, a date, a
+    number written with a decimal comma) rather than once per row.
+
     Parameters
     ----------
     data
@@ -142,10 +154,19 @@ def validate_postings(
         The file the table came from; errors then name it and count rows as a spreadsheet does
         (header = row 1). Without it, rows are counted from 1 over the data.
 
+    Returns
+    -------
+    PostingData
+        The normalised table: ``arm``, ``variant`` and ``channel`` as categoricals; counts and
+        amounts held as numpy integers or floats unchanged, any other (text, pandas nullable or
+        Arrow numbers) as float64 with NaN for blanks; ``published`` as datetime64;
+        ``posting_id`` with surrounding whitespace removed; the 0/1 float column ``filled``.
+
     Raises
     ------
     DataError
-        On the first problem, naming the row and column.
+        On the first problem, naming the row and column; of several bad rows, the first in
+        table order.
 
     Examples
     --------
@@ -163,23 +184,24 @@ def validate_postings(
         raise DataError("the table has no rows", file=where.file)
     frame = data.rename(columns=lambda c: str(c).strip()).reset_index(drop=True)
     granularity: Granularity = "arm_totals" if "postings" in frame.columns else "postings"
-    out = pd.DataFrame(index=frame.index)
-    out["arm"] = _arms(frame, experiment, where)
+    arms = _arms(frame, experiment, where)
+    out: dict[str, pd.Series] = {"arm": pd.Series(arms, index=frame.index)}
     for column in frame.columns:
         if column in COUNT_COLUMNS or column in AMOUNT_COLUMNS:
             out[column] = _numbers(frame[column], column, where)
         elif column == "published":
             out[column] = _dates(frame[column], where)
-        elif column not in out.columns and column not in ("variant", "channel"):
+        elif column not in out and column not in ("variant", "channel"):
             out[column] = frame[column]
     for column in ("variant", "channel"):
-        out[column] = out["arm"].map({a.id: getattr(a, column) for a in experiment.arms})
+        out[column] = _arm_attribute(arms, experiment, column, frame.index)
     if granularity == "postings":
-        out = _per_posting_columns(out, where)
-    _check_invariants(out, where)
-    _check_columns(out, experiment, granularity, where)
-    _check_arms_present(out, experiment, where)
-    return PostingData(out, granularity, where.file)
+        _per_posting_columns(out, arms, where)
+    table = pd.DataFrame(out, copy=False)  # no copy: the columns stay as they are
+    _check_invariants(table, where)
+    _check_columns(table, experiment, granularity, where)
+    _check_arms_present(arms, experiment, where)
+    return PostingData(table, granularity, where.file)
 
 
 class _Where:
@@ -198,82 +220,182 @@ class _Where:
         return DataError(message, file=self.file or "table", row=row, column=column)
 
 
-def _first(mask: Any) -> int:
-    return int(np.flatnonzero(np.asarray(mask, dtype=bool))[0])
+_CHUNK = 1 << 18
+"""Rows tested at a time when looking for the first offending row (bounds the temporary arrays)."""
 
 
-def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Series:
+def _first_true(test: Callable[[slice], npt.NDArray[np.bool_]], size: int) -> int | None:
+    """Return the first row position where ``test`` (given a slice of rows) is True, or None."""
+    for start in range(0, size, _CHUNK):
+        hits = np.flatnonzero(test(slice(start, start + _CHUNK)))
+        if hits.size:
+            return start + int(hits[0])
+    return None
+
+
+def _distinct(values: pd.Series) -> tuple[npt.NDArray[np.integer[Any]], pd.Index, pd.Series]:
+    """Factorise a column: row codes (-1 for a missing cell), the distinct values, their text.
+
+    The text is what ``astype("string").str.strip()`` gives for each distinct value, so a check
+    on it equals the same check on every row, at the cost of the few distinct values.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = pd.Index(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(values)
+        if _is_object(values.dtype) and pd.api.types.infer_dtype(uniques) != "string":
+            # Python equality merges 1, 1.0 and True into one value; as text they differ
+            codes, uniques = pd.factorize(values.astype("string"))
+        uniques = pd.Index(uniques)
+    return codes, uniques, pd.Series(uniques, dtype=object).astype("string").str.strip()
+
+
+def _is_object(dtype: Any) -> bool:
+    """A numpy object column (any Python values), as opposed to a typed text column."""
+    return isinstance(dtype, np.dtype) and dtype.kind == "O"
+
+
+def _recode(table: npt.NDArray[Any], codes: npt.NDArray[Any], missing: Any) -> npt.NDArray[Any]:
+    """Map row codes through ``table`` (one entry per distinct value); code -1 gives ``missing``."""
+    extended: npt.NDArray[Any] = np.append(table, np.asarray(missing, dtype=table.dtype))
+    recoded: npt.NDArray[Any] = extended[codes]
+    return recoded
+
+
+def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Categorical:
     known = experiment.arm_ids
     if "arm" in frame.columns:
-        arms = frame["arm"].astype("string").str.strip()
-        bad = arms.isna() | ~arms.isin(known)
-        if bad.any():
-            pos = _first(bad)
+        codes, _, labels = _distinct(frame["arm"])
+        position = {arm: i for i, arm in enumerate(known)}
+        lookup = np.array(
+            [
+                position.get(label, -1)
+                for label in labels.astype(object).where(labels.notna(), None)
+            ],
+            dtype=np.int8 if len(known) < 127 else np.int32,
+        )
+        arm_codes = _recode(lookup, codes, -1)
+        if arm_codes.min() < 0:
+            pos = _first_true(lambda rows: arm_codes[rows] < 0, len(arm_codes))
+            assert pos is not None
             value = frame["arm"].iloc[pos]
             raise where.error(
                 f"unknown arm {value!r}; the experiment's arms are {list(known)}", pos, "arm"
             )
-        return arms.astype(object)
+        return _categorical(arm_codes, known)
     if {"variant", "channel"} <= set(frame.columns):
-        lookup = {(a.variant, a.channel): a.id for a in experiment.arms}
-        keys = zip(
-            frame["variant"].astype(str).str.strip(),
-            frame["channel"].astype(str).str.strip(),
-            strict=True,
-        )
-        arms_list = [lookup.get(key) for key in keys]
-        if None in arms_list:
-            pos = arms_list.index(None)
+        v_codes, _, variants = _distinct(frame["variant"])
+        c_codes, _, channels = _distinct(frame["channel"])
+        arm_codes = np.full(len(frame), -1, dtype=np.int32)
+        for i, arm in enumerate(experiment.arms):  # a later arm wins, as in a dict
+            v_match = _recode((variants == arm.variant).to_numpy(bool, na_value=False), v_codes, 0)
+            c_match = _recode((channels == arm.channel).to_numpy(bool, na_value=False), c_codes, 0)
+            arm_codes[v_match & c_match] = i
+        if arm_codes.min() < 0:
+            pos = _first_true(lambda rows: arm_codes[rows] < 0, len(arm_codes))
+            assert pos is not None
             pair = (frame["variant"].iloc[pos], frame["channel"].iloc[pos])
             raise where.error(f"no arm has variant and channel {pair}", pos, "variant")
-        return pd.Series(arms_list, index=frame.index, dtype=object)
+        ids = [arm.id for arm in experiment.arms]
+        first = {arm: ids.index(arm) for arm in known}  # codes into arm_ids order
+        remap = np.array([first[arm] for arm in ids], dtype=np.int32)
+        return _categorical(remap[arm_codes], known)
     raise where.error("the table needs an 'arm' column (or 'variant' and 'channel' columns)")
 
 
+def _categorical(codes: npt.NDArray[Any], categories: Sequence[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        codes, categories=pd.Index(list(categories), dtype=object), validate=False
+    )
+
+
+def _arm_attribute(
+    arms: pd.Categorical, experiment: Experiment, attribute: str, index: pd.Index
+) -> pd.Series:
+    """The arms' ``variant`` or ``channel`` for every row, as a categorical."""
+    per_arm = {a.id: getattr(a, attribute) for a in experiment.arms}
+    names = [per_arm[str(arm)] for arm in arms.categories]
+    distinct = list(dict.fromkeys(names))
+    lookup = np.array([distinct.index(name) for name in names], dtype=np.int32)
+    return pd.Series(_categorical(lookup[arms.codes], distinct), index=index)
+
+
 def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numbers = pd.Series(np.asarray(values, dtype=np.float64), index=values.index)
-        blank = numbers.isna()
-        bad = pd.Series(~np.isfinite(numbers.fillna(0.0).to_numpy()), index=values.index)
+    """Check a count or amount column; return it unchanged when numpy numbers, else as float64."""
+    dtype = values.dtype
+    unparsed = None
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        numbers = values
+        array = values.to_numpy()
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        numbers = pd.Series(array, index=values.index)
     else:
-        numbers, blank, bad = _parse_text_numbers(values, column)
-    if bad.any():
-        pos = _first(bad)
-        raise where.error(f"{values.iloc[pos]!r} is not a number", pos, column)
-    if blank.any() and column not in BLANK_ALLOWED:
-        raise where.error("the cell is blank; write 0 if there were none", _first(blank), column)
-    negative = numbers < 0
-    if negative.any():
-        pos = _first(negative)
+        array, unparsed = _parse_text_numbers(values, column)
+        numbers = pd.Series(array, index=values.index)
+    size = len(array)
+    floats = array.dtype.kind == "f"
+    low = np.fmin.reduce(array) if floats else array.min()
+    high = np.fmax.reduce(array) if floats else array.max()
+    if unparsed is None and floats and (np.isinf(low) or np.isinf(high)):
+        unparsed = _first_true(lambda rows: np.isinf(array[rows]), size)
+    if unparsed is not None:
+        raise where.error(f"{values.iloc[unparsed]!r} is not a number", unparsed, column)
+    if floats and column not in BLANK_ALLOWED and np.isnan(array.sum()):
+        blank = _first_true(lambda rows: np.isnan(array[rows]), size)
+        if blank is not None:
+            raise where.error("the cell is blank; write 0 if there were none", blank, column)
+    if low < 0:
+        pos = _first_true(lambda rows: array[rows] < 0, size)
+        assert pos is not None
         raise where.error(f"must not be negative (got {values.iloc[pos]})", pos, column)
-    if column in COUNT_COLUMNS:
-        fractional = numbers.notna() & (numbers != np.floor(numbers.fillna(0.0)))
-        if fractional.any():
-            pos = _first(fractional)
+    if floats and column in COUNT_COLUMNS:
+        pos = _first_true(lambda rows: _fraction(array[rows]) > 0, size)
+        if pos is not None:
             raise where.error(f"must be a whole number (got {values.iloc[pos]})", pos, column)
     return numbers
 
 
-def _parse_text_numbers(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse text cells (decimal comma allowed; yes/no words for flags): numbers, blank, bad."""
-    text = values.astype("string").str.strip()
+def _fraction(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    fraction: npt.NDArray[Any] = values - np.floor(values)
+    return fraction
+
+
+def _parse_text_numbers(values: pd.Series, column: str) -> tuple[npt.NDArray[Any], int | None]:
+    """Parse text cells (decimal comma allowed; yes/no words for flags), once per distinct value.
+
+    Returns the numbers (NaN for blank cells) and the position of the first cell that is not a
+    number (or None).
+    """
+    codes, _, text = _distinct(values)
     parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     if column in ("reposted", "filled"):
         flags = text.str.lower().map(_FLAG_WORDS, na_action="ignore")
         parsed = parsed.where(flags.isna(), flags)
-    numbers = pd.Series(np.asarray(parsed, dtype=np.float64), index=values.index)
-    blank = text.isna() | (text == "")
-    bad = (numbers.isna() & ~blank) | ~np.isfinite(numbers.fillna(0.0))
-    return numbers, blank, bad
+    numbers = np.asarray(parsed, dtype=np.float64)
+    blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
+    bad = (np.isnan(numbers) & ~blank) | np.isinf(numbers)
+    unparsed = None
+    if bad.any():
+        bad_rows = _recode(bad, codes, False)
+        unparsed = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
+    return _recode(numbers, codes, np.nan), unparsed
 
 
 def _dates(values: pd.Series, where: _Where) -> pd.Series:
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
-    bad = parsed.isna() & values.notna() & (values.astype("string").str.strip() != "")
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    codes, uniques, text = _distinct(values)
+    parsed = pd.to_datetime(pd.Series(uniques), errors="coerce", format="mixed", dayfirst=False)
+    bad = (parsed.isna() & (text != "")).to_numpy(dtype=bool, na_value=False)
     if bad.any():
-        pos = _first(bad)
+        bad_rows = _recode(bad, codes, False)
+        pos = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
+        assert pos is not None
         raise where.error(f"{values.iloc[pos]!r} is not a date (use YYYY-MM-DD)", pos, "published")
-    return parsed
+    dates = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
+    return pd.Series(dates, index=values.index)
 
 
 def filled(hires: pd.Series) -> pd.Series:
@@ -281,35 +403,193 @@ def filled(hires: pd.Series) -> pd.Series:
     return (hires > 0).astype(np.float64)
 
 
-def _per_posting_columns(out: pd.DataFrame, where: _Where) -> pd.DataFrame:
-    if "reposted" in out.columns and (out["reposted"] > 1).any():
-        pos = _first(out["reposted"] > 1)
-        raise where.error("must be 0 or 1 (was the posting a re-posting?)", pos, "reposted")
-    if "hires" in out.columns:
+def _per_posting_columns(out: dict[str, pd.Series], arms: pd.Categorical, where: _Where) -> None:
+    size = len(arms)
+    if "reposted" in out:
+        reposted = out["reposted"].to_numpy()
+        if np.fmax.reduce(reposted) > 1:
+            pos = _first_true(lambda rows: reposted[rows] > 1, size)
+            raise where.error("must be 0 or 1 (was the posting a re-posting?)", pos, "reposted")
+    if "hires" in out:
         out["filled"] = filled(out["hires"])
-    if "days_to_hire" in out.columns and "hires" in out.columns:
-        stray = out["days_to_hire"].notna() & (out["hires"] == 0)
-        if stray.any():
-            raise where.error("days_to_hire is given but hires is 0", _first(stray), "days_to_hire")
-    if "posting_id" in out.columns:
-        out["posting_id"] = out["posting_id"].astype("string").str.strip().astype(object)
-        dup = out.duplicated(subset=["posting_id", "arm"])
-        if dup.any():
-            pos = _first(dup)
-            raise where.error(
-                f"posting {out['posting_id'].iloc[pos]!r} appears twice in this arm",
-                pos,
-                "posting_id",
+    if "days_to_hire" in out and "hires" in out:
+        days, hires = out["days_to_hire"].to_numpy(), out["hires"].to_numpy()
+        stray = _first_true(lambda rows: ~np.isnan(days[rows]) & (hires[rows] == 0), size)
+        if stray is not None:
+            raise where.error("days_to_hire is given but hires is 0", stray, "days_to_hire")
+    if "posting_id" in out:
+        out["posting_id"] = _check_posting_ids(out["posting_id"], arms, where)
+
+
+def _check_posting_ids(values: pd.Series, arms: pd.Categorical, where: _Where) -> pd.Series:
+    """Strip the posting ids and check that none appears twice in one arm; return the ids."""
+    ids = _stripped_ids(values)
+    pos = _first_repeat(ids, arms)
+    if pos is not None:
+        value = pd.Series([ids.iloc[pos]], dtype=object).astype("string").iloc[0]
+        raise where.error(f"posting {value!r} appears twice in this arm", pos, "posting_id")
+    return ids
+
+
+def _stripped_ids(values: pd.Series) -> pd.Series:
+    """The posting ids without surrounding whitespace: the column itself when none has any.
+
+    Numbers are kept as they are; text, categorical and mixed columns become text.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return values
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        if pd.api.types.infer_dtype(categories) == "string":
+            names = categories.str.strip()
+            if names.equals(categories):
+                return values
+            if names.is_unique:
+                return values.cat.rename_categories(list(names))
+        codes, _, text = _distinct(values)
+        return pd.Series(text.array.take(codes, allow_fill=True), index=values.index)
+    if _is_object(dtype) and pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return values.astype("string").str.strip()
+    arrow = _arrow_text(values)
+    if arrow is not None and not _may_have_edge_space(arrow):
+        return values
+    stripped: pd.Series = values.str.strip()
+    return values if bool((stripped == values).all()) else stripped
+
+
+def _arrow_text(values: pd.Series) -> tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any] | None:
+    """The bytes, offsets and validity of an Arrow-backed text column, without copying it."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type not in (pa.string(), pa.large_string()):
+        return None
+    width = np.int64 if array.type == pa.large_string() else np.int32
+    _, offsets, data = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=width)[array.offset : array.offset + len(array) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return raw, bounds, array
+
+
+def _may_have_edge_space(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> bool:
+    """Whether any cell starts or ends with a byte that could be whitespace.
+
+    ASCII whitespace and control bytes are at most 32 and every other Unicode space is encoded
+    with bytes of 128 and above, so cells whose first and last bytes are neither need no strip.
+    """
+    raw, bounds, _ = text
+    fixed = _fixed_width(text)
+    if fixed is not None:
+        if fixed.shape[1] == 0:
+            return False
+        first, last = fixed[:, 0], fixed[:, -1]
+    else:
+        filled = bounds[1:] > bounds[:-1]
+        first, last = raw[bounds[:-1][filled]], raw[bounds[1:][filled] - 1]
+    return bool(((first <= 32) | (first >= 128) | (last <= 32) | (last >= 128)).any())
+
+
+def _fixed_width(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> Any:
+    """The bytes as a (cells, width) view when every cell has the same length, else None."""
+    raw, bounds, _ = text
+    size = len(bounds) - 1
+    if size == 0:
+        return None
+    width = int(bounds[1] - bounds[0])
+    if int(bounds[-1] - bounds[0]) != size * width:
+        return None
+    uneven = _first_true(lambda rows: np.diff(bounds[rows.start : rows.stop + 1]) != width, size)
+    if uneven is not None:
+        return None
+    return raw[int(bounds[0]) : int(bounds[-1])].reshape(size, width)
+
+
+def _first_repeat(ids: pd.Series, arms: pd.Categorical) -> int | None:
+    """The first row whose (posting id, arm) occurred in an earlier row, or None.
+
+    Each row gets a 64-bit key (exact codes, or a hash of Arrow text computed from its bytes);
+    sorting the keys shows whether any repeats, and only rows with a repeated key are compared
+    exactly, so a table of unique ids costs one sort of integers.
+    """
+    text = _arrow_text(ids)
+    if text is not None:
+        key = _text_hashes(text)
+    else:
+        if isinstance(ids.dtype, pd.CategoricalDtype):
+            codes = ids.cat.codes.to_numpy()
+        else:
+            codes, _ = pd.factorize(ids, use_na_sentinel=False)
+        key = codes.astype(np.uint64)
+    for start in range(0, len(key), _CHUNK):  # key * arms + arm, in blocks: no full temporaries
+        block = key[start : start + _CHUNK]
+        block *= np.uint64(len(arms.categories) + 1)
+        block += arms.codes[start : start + _CHUNK].astype(np.uint64)
+    ordered = np.sort(key)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return None
+    candidates = np.flatnonzero(np.isin(key, ordered[1:][same]))
+    pairs = pd.DataFrame({"id": ids.iloc[candidates].to_numpy(), "arm": arms.codes[candidates]})
+    repeated = np.flatnonzero(pairs.duplicated().to_numpy())
+    return int(candidates[repeated[0]]) if repeated.size else None
+
+
+_HASH_SEED = np.random.default_rng(20251201).integers(1, 2**63, size=2, dtype=np.uint64) | 1
+"""Fixed odd multipliers for the text hash (a fixed seed: validation is deterministic)."""
+
+
+def _text_hashes(text: tuple[npt.NDArray[np.uint8], npt.NDArray[Any], Any]) -> npt.NDArray[Any]:
+    """A 64-bit hash of every cell of Arrow text, from its bytes (blank cells share one value).
+
+    Byte ``j`` of a cell adds ``(byte + 1) * K**(j + 1)`` (when all cells have one length, 8-byte
+    word ``j`` adds ``word * K**(j + 1)``), modulo 2**64, and the length is mixed in; equal text
+    gives equal hashes, and the rare unequal text with equal hashes is told apart
+    by the exact comparison of the caller.
+    """
+    raw, bounds, array = text
+    size = len(bounds) - 1
+    hashes = np.empty(size, dtype=np.uint64)
+    fixed = _fixed_width(text)
+    if fixed is not None:  # ids of one length (the usual case): whole 8-byte words at a time
+        words = -(-fixed.shape[1] // 8)
+        factors = np.cumprod(np.full(max(words, 1), _HASH_SEED[0], dtype=np.uint64))
+        for start in range(0, size, _CHUNK):
+            block = fixed[start : start + _CHUNK]
+            padded = np.zeros((len(block), words * 8), dtype=np.uint8)
+            padded[:, : fixed.shape[1]] = block
+            hashes[start : start + len(block)] = (padded.view(np.uint64) * factors).sum(
+                axis=1, dtype=np.uint64
             )
-    return out
+        hashes += np.full(1, fixed.shape[1], dtype=np.uint64) * _HASH_SEED[1]
+    else:
+        longest = int((bounds[1:] - bounds[:-1]).max())
+        powers = np.cumprod(np.full(max(longest, 1), _HASH_SEED[0], dtype=np.uint64))
+        for start in range(0, size, _CHUNK):
+            stop = min(start + _CHUNK, size)
+            begin, end = int(bounds[start]), int(bounds[stop])
+            starts = (bounds[start:stop] - begin).astype(np.int64)
+            lengths = (bounds[start + 1 : stop + 1] - bounds[start:stop]).astype(np.int64)
+            within = np.arange(end - begin, dtype=np.int64) - np.repeat(starts, lengths)
+            terms = (raw[begin:end].astype(np.uint64) + np.uint64(1)) * powers[within]
+            sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms, dtype=np.uint64)])
+            hashes[start:stop] = sums[starts + lengths] - sums[starts]
+            hashes[start:stop] += lengths.astype(np.uint64) * _HASH_SEED[1]
+    if array.null_count:
+        hashes[np.asarray(array.is_null())] = np.uint64(0)
+    return hashes
 
 
 def _check_invariants(out: pd.DataFrame, where: _Where) -> None:
     for small, large in INVARIANTS:
         if small in out.columns and large in out.columns:
-            broken = out[small] > out[large]
-            if broken.any():
-                pos = _first(broken)
+            a, b = out[small].to_numpy(), out[large].to_numpy()
+            pos = _first_true(lambda rows: a[rows] > b[rows], len(a))  # noqa: B023
+            if pos is not None:
                 raise where.error(
                     f"{small} ({out[small].iloc[pos]:g}) exceeds {large} ({out[large].iloc[pos]:g})",
                     pos,
@@ -330,8 +610,8 @@ def _check_columns(
                 )
 
 
-def _check_arms_present(out: pd.DataFrame, experiment: Experiment, where: _Where) -> None:
-    present = set(out["arm"])
-    missing = [arm for arm in experiment.arm_ids if arm not in present]
+def _check_arms_present(arms: pd.Categorical, experiment: Experiment, where: _Where) -> None:
+    rows = np.bincount(arms.codes, minlength=len(arms.categories))
+    missing = [arm for arm, n in zip(arms.categories, rows, strict=True) if n == 0]
     if missing:
         raise where.error(f"no rows for arm {missing[0]!r}", column="arm")
