@@ -186,7 +186,7 @@ def _moments(plan: _Plan, values: dict[str, FloatArray], totals: bool) -> dict[s
 # --- pandas: numpy.bincount over cell codes -------------------------------------------------
 
 
-_CHUNK_ROWS = 1 << 20
+_CHUNK_ROWS = 1 << 19
 """Rows per chunk of a pandas table: the float copies of one chunk's columns stay small."""
 
 
@@ -204,6 +204,8 @@ class _GroupCoder:
         """The group id of every row of ``chunk``."""
         if not self.by:
             return np.zeros(len(chunk), dtype=np.intp)
+        if len(self.by) == 1:  # the groups are the column's values
+            return self._single(chunk)
         combined = np.zeros(len(chunk), dtype=np.intp)
         value_ids = []
         for j, column in enumerate(self.by):
@@ -224,14 +226,28 @@ class _GroupCoder:
             self.firsts.append(chunk[self.by].iloc[firsts[new]])
         return known.astype(np.intp)[combined]
 
+    def _single(self, chunk: pd.DataFrame) -> np.ndarray:
+        codes, uniques = pd.factorize(chunk[self.by[0]], use_na_sentinel=False)
+        ids = self._value_ids(0, uniques)
+        new = ids >= self.count
+        if new.any():
+            previous = np.maximum.accumulate(np.r_[-1, codes[:-1]])
+            firsts = np.flatnonzero(codes > previous)  # first row of each local value
+            self.firsts.append(chunk[self.by].iloc[firsts[new]])
+            self.count = len(self.values[0])
+        return ids[codes]
+
     def _value_ids(self, column: int, uniques: Any) -> np.ndarray:
         """Ids of a chunk's distinct values of one grouping column, new values numbered on."""
-        ids = self.values[column].get_indexer(uniques)
+        known = self.values[column]
+        if not len(known):
+            self.values[column] = pd.Index(uniques)
+            return np.arange(len(uniques), dtype=np.intp)
+        ids = known.get_indexer(uniques)
         new = ids < 0
         if new.any():
-            ids[new] = len(self.values[column]) + np.arange(int(new.sum()))
-            added = pd.Index(np.asarray(uniques, dtype=object)[new], dtype=object)
-            self.values[column] = self.values[column].append(added)
+            ids[new] = len(known) + np.arange(int(new.sum()))
+            self.values[column] = known.append(pd.Index(uniques[new]))
         return ids.astype(np.intp)
 
     def groups(self) -> pd.DataFrame:
