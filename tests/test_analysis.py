@@ -88,10 +88,10 @@ def test_primary_and_secondary_families(three_arm: rk.Experiment) -> None:
     table = rk.analyze(three_arm, data).table
     primary = table[table["family"] == "primary"]
     assert set(primary["metric"]) == {"applications_per_posting"}
-    assert (primary["adjustment"] == "holm").all()  # two treatment arms share the primary
+    assert (primary["correction"] == "holm").all()  # two treatment arms share the primary
     secondary = table[table["family"] == "secondary"]
     expected = multipletests(secondary["p_value"], method="holm")[1]
-    np.testing.assert_allclose(secondary["p_value_adjusted"], expected)
+    np.testing.assert_allclose(secondary["p_value_corrected"], expected)
 
 
 def test_grouped_analysis_equals_separate_runs(three_arm: rk.Experiment) -> None:

@@ -148,7 +148,7 @@ def simulate_power(
         )
         table = analyze(plan, data, by=["replicate"]).table
         rejections.append(
-            table.assign(reject=table["p_value_adjusted"] < level)[
+            table.assign(reject=table["p_value_corrected"] < level)[
                 ["metric", "arm", "reject", "lift"]
             ]
         )

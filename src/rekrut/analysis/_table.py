@@ -82,7 +82,7 @@ def frequentist_table(
     n_groups, n_treat = len(summary.groups), len(experiment.treatments)
     p = np.stack([b.comparison.p_value for b in blocks])  # (metrics, groups, treatments)
     primary = np.array([b.metric.id == experiment.primary_metric for b in blocks])
-    adjusted = np.full_like(p, np.nan)
+    corrected = np.full_like(p, np.nan)
     method_for = {
         "primary": plan.multiplicity if n_treat > 1 else "none",
         "secondary": plan.multiplicity,
@@ -92,7 +92,7 @@ def frequentist_table(
             continue
         block = np.moveaxis(p[mask], 1, 0).reshape(n_groups, -1)
         adj = correct_pvalues(block, method=method_for[family], axis=-1)
-        adjusted[mask] = np.moveaxis(
+        corrected[mask] = np.moveaxis(
             np.asarray(adj).reshape(n_groups, int(mask.sum()), n_treat), 0, 1
         )
     columns = []
@@ -104,8 +104,8 @@ def frequentist_table(
             "n_control": block.n_control,
             "n_treatment": block.n_treatment,
             "p_value": comp.p_value,
-            "p_value_adjusted": adjusted[i],
-            "adjustment": method_for[family],
+            "p_value_corrected": corrected[i],
+            "correction": method_for[family],
             "family": family,
             "direction": block.metric.direction,
             "method": comp.method,

@@ -109,7 +109,7 @@ def _result_rows(result: AnalysisResult, lang: Lang) -> list[dict[str, Any]]:
             )
         else:
             cells["test"] = fmt_number(row.p_value, lang, 3)
-            cells["extra"] = fmt_number(row.p_value_adjusted, lang, 3)
+            cells["extra"] = fmt_number(row.p_value_corrected, lang, 3)
         entry["rows"].append(cells)
     return list(groups.values())
 
@@ -197,9 +197,9 @@ def build_context(
     )
     from rekrut._version import __version__
 
-    adjustment = None
+    correction = None
     if result.method == "frequentist" and (result.table["family"] == "secondary").any():
-        adjustment = t("adjusted_note", lang, method=str(result.table["adjustment"].iloc[-1]))
+        correction = t("corrected_note", lang, method=str(result.table["correction"].iloc[-1]))
     return {
         "lang": lang,
         "t": lambda key, **kw: t(key, lang, **kw),
@@ -209,7 +209,7 @@ def build_context(
         "srm": srm_text,
         "notes": result.note_texts(lang),
         "recommendations": _recommendations(result, lang),
-        "adjustment": adjustment,
+        "correction": correction,
         "results": _result_rows(result, lang),
         "bayes": result.method == "bayesian",
         "level": _level(result, lang),
