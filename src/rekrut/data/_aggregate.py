@@ -25,6 +25,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from rekrut.data._postings import AMOUNT_COLUMNS, BLANK_ALLOWED, COUNT_COLUMNS, INVARIANTS
 from rekrut.metrics import Metric, get_metric
 
 __all__ = ["FUNNEL_COLUMNS", "STAT_NAMES", "Aggregate", "Moments", "aggregate", "aggregate_pandas"]
@@ -32,19 +33,7 @@ __all__ = ["FUNNEL_COLUMNS", "STAT_NAMES", "Aggregate", "Moments", "aggregate", 
 STAT_NAMES = ("n", "sum_x", "sum_y", "sum_xx", "sum_yy", "sum_xy")
 """The sufficient statistics of ``sum(x) / sum(y)`` over units."""
 
-FUNNEL_COLUMNS = (
-    "postings",
-    "impressions",
-    "clicks",
-    "applications",
-    "qualified",
-    "interviews",
-    "hires",
-    "retained_12m",
-    "filled",
-    "reposted",
-    "cost_dkk",
-)
+FUNNEL_COLUMNS = (*COUNT_COLUMNS, "cost_dkk")
 """Columns whose plain totals per arm describe the funnel (blank cells count as 0)."""
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -392,8 +381,6 @@ def _check_exprs(
     columns: set[str], totals: bool, integer: set[str]
 ) -> dict[str, tuple[nw.Expr, str, str]]:
     """0/1 flags for every contract check that the present columns allow, with column and message."""
-    from rekrut.data._postings import AMOUNT_COLUMNS, BLANK_ALLOWED, COUNT_COLUMNS, INVARIANTS
-
     checks: dict[str, tuple[nw.Expr, str, str]] = {}
     for column in (*COUNT_COLUMNS, *AMOUNT_COLUMNS):
         if column not in columns:
