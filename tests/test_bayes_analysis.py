@@ -149,3 +149,51 @@ def test_pooling_needs_groups_and_bayes(three_arm: rk.Experiment) -> None:
     data = rk.simulate(three_arm, postings=60, rng=1)
     with pytest.raises(ValueError, match="pool=True needs"):
         rk.analyze(three_arm, data, method="bayesian", pool=True)
+
+
+@pytest.mark.parametrize(
+    "metric", ["applications_per_posting", "qualified_share", "cost_per_hire", "fill_rate"]
+)
+def test_a_group_without_treatment_postings_is_blank_not_the_prior(metric: str) -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "x",
+            "control": "A",
+            "metrics": [metric],
+            "arms": [
+                {"id": "A", "channel": "jobnet"},
+                {"id": "B", "channel": "facebook"},
+                {"id": "C", "channel": "linkedin"},
+            ],
+        }
+    )
+    data = rk.simulate(exp, postings=180, rng=3)
+    data["cost_dkk"] = 1500.0  # every channel paid, so cost per hire is defined
+    # region Syd has postings of A and C only
+    data["region"] = np.where(data["arm"].eq("B") | (np.arange(len(data)) % 2 == 0), "Nord", "Syd")
+    table = rk.analyze(exp, data, by=["region"], method="bayesian").table
+    syd_b = table[(table["region"] == "Syd") & (table["arm"] == "B")].iloc[0]
+    assert np.isnan(syd_b["treatment_value"])
+    assert np.isnan(syd_b["prob_better"])
+    assert syd_b["decision"] == "no_data"
+    syd_c = table[(table["region"] == "Syd") & (table["arm"] == "C")].iloc[0]
+    assert np.isfinite(syd_c["prob_better"])  # the other comparison in the group stands
+    assert np.isnan(syd_c["prob_best"])  # but no arm can be called best without B's data
+    nord = table[table["region"] == "Nord"]
+    assert np.isfinite(nord["prob_better"]).all()
+
+
+def test_a_comparison_without_data_carries_a_note() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "x",
+            "control": "A",
+            "metrics": ["fill_rate"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+    data = rk.simulate(exp, postings=80, rng=5)
+    data["region"] = np.where(data["arm"].eq("B") | (np.arange(len(data)) % 2 == 0), "Nord", "Syd")
+    result = rk.analyze(exp, data, by=["region"], method="bayesian")
+    assert [n.code for n in result.notes] == ["no_data"]
+    assert "region Syd, B" in result.note_texts("en")[0]

@@ -89,6 +89,12 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: {share} af bootstrap-gentagelserne havde ingen {denominator} i en gruppe og er "
         "udeladt.",
     },
+    "no_data": {
+        "en": "{metric}: comparisons where an arm has no data: {count} (first: {where}); they are "
+        "left blank, not filled with the prior.",
+        "da": "{metric}: sammenligninger, hvor en gruppe ikke har data: {count} (første: {where}); "
+        "de er tomme og ikke udfyldt med prior-fordelingen.",
+    },
     "retention_unknown": {
         "en": "{metric}: {count} postings have hires whose 12-month retention is not known yet; "
         "they are left out of this metric.",

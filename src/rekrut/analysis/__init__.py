@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rekrut.analysis._bayesian import BayesBlock, bayes_block
+from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
 from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
 from rekrut.analysis._result import (
@@ -172,9 +172,22 @@ def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[
         if is_paired(experiment, summary, metric):
             notes.append(Note("source_unpaired", {"metric": metric.id}))
         block = bayes_block(metric, cells, mode, experiment, plan)
+        _no_data_note(experiment, summary, metric, empty_cells(metric, cells), notes)
         sizes = (sizes_of(metric, mode, cells.control), sizes_of(metric, mode, cells.treatment))
         blocks.append((metric, *sizes, block))
     return bayesian_table(experiment, summary, blocks)
+
+
+def _no_data_note(
+    experiment: Experiment, summary: Summary, metric: Metric, empty: np.ndarray, notes: list[Note]
+) -> None:
+    if not empty.any():
+        return
+    g, t = (int(i[0]) for i in np.nonzero(empty))
+    group = ", ".join(f"{c} {summary.groups[c].iloc[g]}" for c in summary.by)
+    arm = experiment.treatments[t].id
+    where = f"{group}, {arm}" if group else arm
+    notes.append(Note("no_data", {"metric": metric.id, "count": int(empty.sum()), "where": where}))
 
 
 def _sample_ratio(experiment: Experiment, summary: Summary, notes: list[Note]) -> SRMResult | None:

@@ -13,13 +13,14 @@ Priors come from the experiment's ``[bayes]`` table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 import numpy as np
 
 from rekrut.analysis._cells import Cells, Mode, Plan
 from rekrut.analysis._result import ESTIMATE_COLUMNS
+from rekrut.data import SUFFICIENT_COLUMNS, Moments
 from rekrut.metrics import Metric
 from rekrut.model import Experiment
 from rekrut.stats import (
@@ -36,7 +37,7 @@ from rekrut.stats import (
     rope_decision,
 )
 
-__all__ = ["BayesBlock", "bayes_block", "block_columns", "pooled_experiment"]
+__all__ = ["BayesBlock", "bayes_block", "block_columns", "empty_cells", "pooled_experiment"]
 
 FloatArray = np.ndarray
 
@@ -156,7 +157,7 @@ def _pooled_dispersion(n: FloatArray, total: FloatArray, squares: FloatArray) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / n
         pearson = np.where(mean > 0, (squares - total * mean) / mean, 0.0).sum(axis=1)
-        dof = n.sum(axis=1) - n.shape[1]
+        dof = n.sum(axis=1) - (n > 0).sum(axis=1)  # an arm without postings has no mean
         phi = pearson / dof
     return np.where(np.isfinite(phi) & (dof > 0), np.maximum(phi, 1.0), 1.0)
 
@@ -217,8 +218,16 @@ _MODELS: dict[str, Model] = {"proportion": _proportion, "count": _count, "ratio"
 def bayes_block(
     metric: Metric, cells: Cells, mode: Mode, experiment: Experiment, plan: Plan
 ) -> BayesBlock:
-    """Posterior comparisons of one metric for every group and treatment arm."""
+    """Posterior comparisons of one metric for every group and treatment arm.
+
+    A cell whose control or treatment has no data (no postings, or no trials for a share) is
+    not compared: its values are NaN and its decision ``"no_data"``, never the prior presented
+    as a result; so is P(best) in a group where any arm has no data.
+    """
     model = _MODELS[metric.kind]
+    empty_arms = _without_data(metric, cells.everyone)  # (groups, arms)
+    if empty_arms.any():
+        cells = _stand_in(cells, empty_arms)
     if plan.pool:
         experiment = pooled_experiment(metric, cells, mode, experiment)
     comparison, best = model(cells, mode, experiment, plan, plan.confidence_level, metric.direction)
@@ -227,8 +236,67 @@ def bayes_block(
     if not np.isclose(level, plan.confidence_level):
         decider, _ = model(cells, mode, experiment, plan, level, metric.direction)
     decision = rope_decision(decider, rope=experiment.bayes.rope, on="lift")
+    if empty_arms.any():
+        empty = empty_arms[:, :1] | empty_arms[:, 1:]
+        comparison = _blank(comparison, empty)
+        decision = np.where(empty, "no_data", decision)
+        best = np.where(empty_arms.any(axis=1, keepdims=True), np.nan, best)
     control_best = np.broadcast_to(best[:, :1], best[:, 1:].shape)
     return BayesBlock(comparison, best[:, 1:], control_best, decision)
+
+
+def empty_cells(metric: Metric, cells: Cells) -> np.ndarray:
+    """(groups, treatments): the comparisons where the control or the treatment has no data.
+
+    Examples
+    --------
+    >>> import numpy as np, rekrut as rk
+    >>> from rekrut.analysis import cells_of
+    >>> exp = rk.load_experiment("experiments/sosu_kanaltest.toml")
+    >>> cells = cells_of(exp, rk.summarize(exp), "fill_rate")
+    >>> bool(empty_cells(rk.get_metric("fill_rate"), cells).any())
+    False
+    """
+    empty = _without_data(metric, cells.everyone)
+    result: np.ndarray = empty[:, :1] | empty[:, 1:]
+    return result
+
+
+def _without_data(metric: Metric, moments: Moments) -> np.ndarray:
+    missing = moments.n == 0
+    if metric.kind == "proportion":  # a share of nothing
+        missing = missing | (moments.sum_y == 0)
+    result: np.ndarray = missing
+    return result
+
+
+def _stand_in(cells: Cells, empty_arms: np.ndarray) -> Cells:
+    """Cells whose arms without data hold one harmless unit, so every model can run.
+
+    The results of those comparisons are blanked afterwards; the stand-in only keeps the
+    numerical core from refusing the whole call.
+    """
+    one = {"n": 1.0, "sum_x": 0.0, "sum_y": 1.0, "sum_xx": 0.0, "sum_yy": 1.0, "sum_xy": 0.0}
+
+    def fill(moments: Moments, empty: np.ndarray) -> Moments:
+        return Moments(*(np.where(empty, one[s], getattr(moments, s)) for s in SUFFICIENT_COLUMNS))
+
+    control = np.broadcast_to(empty_arms[:, :1], cells.control.n.shape)
+    return Cells(
+        fill(cells.control, control),
+        fill(cells.treatment, empty_arms[:, 1:]),
+        fill(cells.everyone, empty_arms),
+    )
+
+
+def _blank(comparison: BayesComparison, empty: np.ndarray) -> BayesComparison:
+    """The comparison with NaN in the cells that had no data."""
+    values: dict[str, Any] = {
+        f.name: np.where(empty, np.nan, getattr(comparison, f.name))
+        for f in fields(comparison)
+        if f.name != "method"
+    }
+    return BayesComparison(**values, method=comparison.method)
 
 
 def block_columns(block: BayesBlock) -> dict[str, Any]:

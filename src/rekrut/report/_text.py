@@ -56,6 +56,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "choose_treatment": {"da": "vælg {arm}", "en": "choose {arm}"},
     "keep_control": {"da": "behold {control}", "en": "keep {control}"},
     "continue": {"da": "indsaml flere data", "en": "collect more data"},
+    "no_data": {"da": "ingen data at sammenligne", "en": "no data to compare"},
     "corrected_note": {
         "da": "Sekundære mål er korrigeret for mange sammenligninger ({method}); kun det primære mål er afgjort på forhånd.",
         "en": "Secondary metrics are corrected for multiple comparisons ({method}); only the primary metric was decided in advance.",
