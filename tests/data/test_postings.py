@@ -215,3 +215,23 @@ def test_summary_by_group_keeps_every_arm(two_arm: rk.Experiment) -> None:
     south_b = table[(table["region"] == "south") & (table["arm"] == "B")]
     assert len(south_b) == len(rk.METRICS) - 1
     assert (south_b["n"] == 0).all()
+
+
+def test_a_header_that_appears_twice_is_refused(tmp_path: Path, experiment: rk.Experiment) -> None:
+    path = csv(tmp_path, [row + ",3" for row in GOOD], header=HEADER + ",applications ")
+    with pytest.raises(rk.DataError, match=r"postings\.csv, column applications: two columns"):
+        load_postings(experiment, path)
+
+
+def test_validation_leaves_the_callers_table_alone(experiment: rk.Experiment) -> None:
+    data = pd.DataFrame(
+        {" arm ": ["A", "B"], "applications": [4, 7]}, index=pd.Index([10, 20], name="id")
+    )
+    before = data.copy()
+    frame = load_postings(
+        experiment.model_copy(update={"metrics": ("applications_per_posting",)}), data
+    ).frame
+    assert frame is not None
+    assert frame.index.tolist() == [0, 1]
+    assert "arm" in frame.columns
+    pd.testing.assert_frame_equal(data, before)

@@ -121,16 +121,29 @@ class _Sum:
     mask: tuple[_Term, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class _Plan:
-    sums: dict[str, _Sum]
-    wanted: dict[str, dict[str, str]]  # metric id -> statistic -> sum name
+    """The distinct sums to compute, and which sum each metric's statistic is."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, _Sum] = {}
+        self.aliases: dict[tuple[Any, ...], str] = {}
+        self.wanted: dict[str, dict[str, str]] = {}  # metric id -> statistic -> sum name
+
+    def add(self, factors: tuple[_Term, ...], mask: tuple[_Term, ...]) -> str:
+        """The name of the sum of ``factors`` over rows where every ``mask`` term is known."""
+        key = (tuple(f.key for f in factors), tuple(m.key for m in mask))
+        # a plain alias per distinct sum (engines differ in which characters names may hold)
+        name = self.aliases.setdefault(key, f"__sum{len(self.aliases)}")
+        self.sums.setdefault(name, _Sum(tuple(f for f in factors if f is not _ONE), mask))
+        return name
+
+    def column_total(self, term: _Term) -> str:
+        """The plain total of one column (unknown cells count as nothing)."""
+        return self.add((term,), (term,) if term.nullable or term.may_be_nan else ())
 
 
 def _plan(metrics: Sequence[Metric], totals: bool, integer: set[str]) -> _Plan:
-    sums: dict[str, _Sum] = {}
-    aliases: dict[tuple[Any, ...], str] = {}
-    wanted: dict[str, dict[str, str]] = {}
+    plan = _Plan()
     for metric in metrics:
         x = _term(metric.numerator, not totals, integer)
         if metric.per_posting:
@@ -139,21 +152,21 @@ def _plan(metrics: Sequence[Metric], totals: bool, integer: set[str]) -> _Plan:
             y = _term(metric.denominator, not totals, integer)
         unit = _term("postings", False, integer) if totals else _ONE
         mask = tuple(t for t in (x, y) if t.nullable or t.may_be_nan)
-
-        def add(*factors: _Term, mask: tuple[_Term, ...] = mask) -> str:
-            key = (tuple(f.key for f in factors), tuple(m.key for m in mask))
-            # a plain alias per distinct sum (engines differ in which characters names may hold)
-            name = aliases.setdefault(key, f"__sum{len(aliases)}")
-            sums.setdefault(name, _Sum(tuple(f for f in factors if f is not _ONE), mask))
-            return name
-
-        names = {"n": add(unit), "sum_x": add(x), "sum_xx": add(x, x)}
+        names = {
+            "n": plan.add((unit,), mask),
+            "sum_x": plan.add((x,), mask),
+            "sum_xx": plan.add((x, x), mask),
+        }
         if y is _ONE:  # y = 1 on every known row
             names.update(sum_y=names["n"], sum_yy=names["n"], sum_xy=names["sum_x"])
         else:
-            names.update(sum_y=add(y), sum_yy=add(y, y), sum_xy=add(x, y))
-        wanted[metric.id] = names
-    return _Plan(sums, wanted)
+            names.update(
+                sum_y=plan.add((y,), mask),
+                sum_yy=plan.add((y, y), mask),
+                sum_xy=plan.add((x, y), mask),
+            )
+        plan.wanted[metric.id] = names
+    return plan
 
 
 def _metrics(metric_ids: Sequence[str]) -> list[Metric]:
@@ -179,6 +192,22 @@ _CHUNK_ROWS = 1 << 19
 """Rows per chunk of a pandas table: the float copies of one chunk's columns stay small."""
 
 
+def _factorize(values: pd.Series) -> tuple[np.ndarray, Any]:
+    """Codes in order of appearance, missing values as one more value (NaN) at the end.
+
+    (pandas' own ``use_na_sentinel=False`` is about twice as slow on text.)
+    """
+    codes, uniques = pd.factorize(values)
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, len(uniques), codes)
+        # renumber so that the missing value takes its place in the order of appearance
+        codes, order = pd.factorize(codes)
+        labels = np.append(np.asarray(uniques, dtype=object), np.nan)
+        return codes, pd.Index(labels[order], dtype=object)
+    return codes, uniques
+
+
 class _GroupCoder:
     """Numbers the groups of a table chunk by chunk, in order of first appearance."""
 
@@ -198,7 +227,7 @@ class _GroupCoder:
         combined = np.zeros(len(chunk), dtype=np.intp)
         value_ids = []
         for j, column in enumerate(self.by):
-            codes, uniques = pd.factorize(chunk[column], use_na_sentinel=False)
+            codes, uniques = _factorize(chunk[column])
             value_ids.append(self._value_ids(j, uniques)[codes])
             # re-factorised after each column, so the combined code stays below the row count
             combined, _ = pd.factorize(combined * max(len(uniques), 1) + codes)
@@ -216,7 +245,7 @@ class _GroupCoder:
         return known.astype(np.intp)[combined]
 
     def _single(self, chunk: pd.DataFrame) -> np.ndarray:
-        codes, uniques = pd.factorize(chunk[self.by[0]], use_na_sentinel=False)
+        codes, uniques = _factorize(chunk[self.by[0]])
         ids = self._value_ids(0, uniques)
         new = ids >= self.count
         if new.any():
@@ -224,7 +253,8 @@ class _GroupCoder:
             firsts = np.flatnonzero(codes > previous)  # first row of each local value
             self.firsts.append(chunk[self.by].iloc[firsts[new]])
             self.count = len(self.values[0])
-        return ids[codes]
+        result: np.ndarray = ids[codes]
+        return result
 
     def _value_ids(self, column: int, uniques: Any) -> np.ndarray:
         """Ids of a chunk's distinct values of one grouping column, new values numbered on."""
@@ -259,13 +289,7 @@ def _arm_codes(values: pd.Series, arms: Sequence[str]) -> np.ndarray:
     return position[codes] if len(codes) else np.zeros(0, dtype=np.intp)
 
 
-def _known(values: FloatArray, integer: bool) -> FloatArray:
-    return values if integer else np.where(np.isnan(values), 0.0, values)
-
-
-def _chunk_sums(
-    chunk: pd.DataFrame, plan: _Plan, funnel: list[str], units: str | None, integer: set[str]
-) -> dict[str, FloatArray | None]:
+def _chunk_sums(chunk: pd.DataFrame, plan: _Plan) -> dict[str, FloatArray | None]:
     """Per distinct sum, the value each row adds (None: every row adds 1)."""
     cache: dict[str, FloatArray] = {}
 
@@ -279,18 +303,18 @@ def _chunk_sums(
         return cache[term.key]
 
     weights: dict[str, FloatArray | None] = {}
+    masks: dict[tuple[_Term, ...], np.ndarray] = {}
     for name, spec in plan.sums.items():
         product: FloatArray | None = None
         for factor in spec.factors:
             product = column(factor) if product is None else product * column(factor)
         if spec.mask:
-            known = functools.reduce(operator.and_, [~np.isnan(column(t)) for t in spec.mask])
+            known = masks.get(spec.mask)
+            if known is None:  # metrics share masks: each is computed once per chunk
+                known = functools.reduce(operator.and_, [~np.isnan(column(t)) for t in spec.mask])
+                masks[spec.mask] = known
             product = known.astype(np.float64) if product is None else np.where(known, product, 0.0)
         weights[name] = product
-    weights["__units"] = _known(_floats(chunk[units]), units in integer) if units else None
-    weights["__rows"] = None
-    for c in funnel:
-        weights[f"__funnel__{c}"] = _known(_floats(chunk[c]), c in integer)
     return weights
 
 
@@ -319,7 +343,11 @@ def aggregate_pandas(
     }
     plan = _plan(_metrics(metric_ids), totals, integer)
     units = unit_column or ("postings" if totals else None)
-    funnel = [c for c in FUNNEL_COLUMNS if c in columns]
+    rows = plan.add((), ())
+    unit_sum = plan.column_total(_term(units, False, integer)) if units else rows
+    funnel = {
+        c: plan.column_total(_term(c, False, integer)) for c in FUNNEL_COLUMNS if c in columns
+    }
     coder = _GroupCoder(by)
     sums: dict[str, list[FloatArray]] = {}
     for start in range(0, max(len(frame), 1), _CHUNK_ROWS):
@@ -327,7 +355,7 @@ def aggregate_pandas(
         groups = coder.codes(chunk)
         arm = _arm_codes(chunk["arm"], arms)
         cells = groups * len(arms) + arm
-        for name, weights in _chunk_sums(chunk, plan, funnel, units, integer).items():
+        for name, weights in _chunk_sums(chunk, plan).items():
             counted = np.bincount(cells, weights=weights, minlength=coder.count * len(arms))
             sums.setdefault(name, []).append(counted.astype(np.float64))
     shape = (coder.count, len(arms))
@@ -337,15 +365,15 @@ def aggregate_pandas(
         return np.sum(padded, axis=0, dtype=np.float64).reshape(shape)
 
     values = {name: total(name) for name in plan.sums}
-    funnel_totals = {c: total(f"__funnel__{c}") for c in funnel}
+    funnel_totals = {c: values[name] for c, name in funnel.items()}
     if not totals:
-        funnel_totals["postings"] = total("__rows")
+        funnel_totals["postings"] = values[rows]
     return Aggregate(
         coder.groups(),
         _moments(plan, values, totals),
-        total("__units"),
+        values[unit_sum],
         funnel_totals,
-        total("__rows"),
+        values[rows],
         frozenset(arms),
         {},
     )

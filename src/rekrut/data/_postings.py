@@ -182,7 +182,7 @@ def validate_postings(
     where = _Where(str(source) if source is not None else None)
     if len(data) == 0:
         raise DataError("the table has no rows", file=where.file)
-    frame = data.rename(columns=lambda c: str(c).strip()).reset_index(drop=True)
+    frame = _renumbered(data, where)
     granularity: Granularity = "arm_totals" if "postings" in frame.columns else "postings"
     arms = _arms(frame, experiment, where)
     out: dict[str, pd.Series] = {"arm": pd.Series(arms, index=frame.index)}
@@ -202,6 +202,35 @@ def validate_postings(
     _check_columns(table, experiment, granularity, where)
     _check_arms_present(arms, experiment, where)
     return PostingData(table, granularity, where.file)
+
+
+def _renumbered(data: pd.DataFrame, where: _Where) -> pd.DataFrame:
+    """The table with headers stripped and rows numbered 0..n-1, sharing the data's columns.
+
+    (``rename`` and ``reset_index`` copy every column in pandas 2.) A header that appears twice
+    is refused: which of the two columns was meant cannot be told.
+    """
+    names = [str(name).strip() for name in data.columns]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise where.error(
+                "two columns have this header; rename or remove one of them", column=name
+            )
+        seen.add(name)
+    index = pd.RangeIndex(len(data))
+    columns = {
+        name: pd.Series(_values(data.iloc[:, i]), index=index, copy=False)
+        for i, name in enumerate(names)
+    }
+    return pd.DataFrame(columns, copy=False)
+
+
+def _values(column: pd.Series) -> Any:
+    """The column's own array: an extension array as it is, a numpy array without a wrapper."""
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        return column.array
+    return column.to_numpy(copy=False)
 
 
 class _Where:
