@@ -131,7 +131,8 @@ class _Plan:
 
     def add(self, factors: tuple[_Term, ...], mask: tuple[_Term, ...]) -> str:
         """The name of the sum of ``factors`` over rows where every ``mask`` term is known."""
-        key = (tuple(f.key for f in factors), tuple(m.key for m in mask))
+        # the constant 1 is no factor: a count of rows is one sum however it is written
+        key = (tuple(f.key for f in factors if f is not _ONE), tuple(m.key for m in mask))
         # a plain alias per distinct sum (engines differ in which characters names may hold)
         name = self.aliases.setdefault(key, f"__sum{len(self.aliases)}")
         self.sums.setdefault(name, _Sum(tuple(f for f in factors if f is not _ONE), mask))
@@ -167,6 +168,27 @@ def _plan(metrics: Sequence[Metric], totals: bool, integer: set[str]) -> _Plan:
             )
         plan.wanted[metric.id] = names
     return plan
+
+
+def _extras(
+    plan: _Plan, columns: set[str], totals: bool, integer: set[str], unit_column: str | None
+) -> tuple[str, str, dict[str, str]]:
+    """Add the row count, the randomised units and the funnel totals to the plan.
+
+    They share sums with the metrics where they coincide (the rows of a per-posting metric, a
+    numerator's total), so no engine computes a sum twice.
+    """
+    rows = plan.add((), ())
+    units = unit_column or ("postings" if totals else None)
+    unit_sum = plan.column_total(_term(units, False, integer)) if units else rows
+    funnel = {
+        c: plan.column_total(_term(c, False, integer)) for c in FUNNEL_COLUMNS if c in columns
+    }
+    if not totals:
+        funnel["postings"] = rows
+        if "filled" not in funnel and "hires" in columns:  # the derived 0/1 flag
+            funnel["filled"] = plan.column_total(_term("filled", True, integer))
+    return rows, unit_sum, funnel
 
 
 def _metrics(metric_ids: Sequence[str]) -> list[Metric]:
@@ -342,12 +364,7 @@ def aggregate_pandas(
         and (isinstance(dtype, np.dtype) or not frame[c].hasnans)
     }
     plan = _plan(_metrics(metric_ids), totals, integer)
-    units = unit_column or ("postings" if totals else None)
-    rows = plan.add((), ())
-    unit_sum = plan.column_total(_term(units, False, integer)) if units else rows
-    funnel = {
-        c: plan.column_total(_term(c, False, integer)) for c in FUNNEL_COLUMNS if c in columns
-    }
+    rows, unit_sum, funnel = _extras(plan, columns, totals, integer, unit_column)
     coder = _GroupCoder(by)
     sums: dict[str, list[FloatArray]] = {}
     for start in range(0, max(len(frame), 1), _CHUNK_ROWS):
@@ -365,17 +382,28 @@ def aggregate_pandas(
         return np.sum(padded, axis=0, dtype=np.float64).reshape(shape)
 
     values = {name: total(name) for name in plan.sums}
-    funnel_totals = {c: values[name] for c, name in funnel.items()}
-    if not totals:
-        funnel_totals["postings"] = values[rows]
+    extras = (rows, unit_sum, funnel)
+    return _result(plan, values, totals, coder.groups(), extras, frozenset(arms))
+
+
+def _result(
+    plan: _Plan,
+    values: dict[str, FloatArray],
+    totals: bool,
+    groups: pd.DataFrame,
+    extras: tuple[str, str, dict[str, str]],
+    labels: frozenset[Any] | None = None,
+    violations: dict[str, tuple[str, str, float]] | None = None,
+) -> Aggregate:
+    rows, unit_sum, funnel = extras
     return Aggregate(
-        coder.groups(),
+        groups,
         _moments(plan, values, totals),
         values[unit_sum],
-        funnel_totals,
+        {c: values[name] for c, name in funnel.items()},
         values[rows],
-        frozenset(arms),
-        {},
+        frozenset() if labels is None else labels,
+        violations or {},
     )
 
 
@@ -465,16 +493,8 @@ def aggregate(
     integer = {name for name, dtype in schema.items() if dtype.is_integer()}
     totals = "postings" in columns
     plan = _plan(_metrics(metric_ids), totals, integer)
+    extras = _extras(plan, columns, totals, integer, unit_column)
     sums = {name: _sum_expr(spec) for name, spec in plan.sums.items()}
-    units = unit_column or ("postings" if totals else None)
-    sums["__units"] = nw.col(units).cast(nw.Float64()) if units else nw.lit(1.0)
-    sums["__rows"] = nw.lit(1.0)
-    funnel = [c for c in FUNNEL_COLUMNS if c in columns]
-    if not totals:
-        sums["__funnel__postings"] = nw.lit(1.0)
-        if "hires" in columns and "filled" not in columns:
-            sums["__funnel__filled"] = _flag(nw.col("hires") > 0)
-    sums.update({f"__funnel__{c}": nw.col(c).cast(nw.Float64()).fill_null(0.0) for c in funnel})
     checks = _check_exprs(columns, totals, integer) if check else {}
     sums.update({f"__check__{name}": expr for name, (expr, _, _) in checks.items()})
     arm_expr = (arm if arm is not None else nw.col("arm")).cast(nw.String())
@@ -508,17 +528,4 @@ def aggregate(
         return out
 
     values = {name: place(name) for name in plan.sums}
-    totals_of = {c: place(f"__funnel__{c}") for c in funnel}
-    if not totals:
-        totals_of["postings"] = place("__funnel__postings")
-        if "__funnel__filled" in sums:
-            totals_of["filled"] = place("__funnel__filled")
-    return Aggregate(
-        groups,
-        _moments(plan, values, totals),
-        place("__units"),
-        totals_of,
-        place("__rows"),
-        labels,
-        violations,
-    )
+    return _result(plan, values, totals, groups, extras, labels, violations)
