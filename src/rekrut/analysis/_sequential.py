@@ -63,6 +63,26 @@ def _variances(mode: Mode, cells: Cells) -> tuple[FloatArray, FloatArray, FloatA
     return stats_c.ratio(), stats_t.ratio(), stats_c.variance(), stats_t.variance()
 
 
+def _degrees_of_freedom(
+    mode: Mode, cells: Cells, v_c: FloatArray, v_t: FloatArray
+) -> FloatArray | None:
+    """Welch–Satterthwaite degrees of freedom of the difference's variance (None: binomial).
+
+    Each arm counts its effective number of postings, ``(sum y)^2 / sum y^2`` (Kish): a ratio's
+    variance rests on few postings when one of them has most of the applicants.
+    """
+    if mode == "binomial":
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arms = []
+        for m in (cells.control, cells.treatment):
+            arms.append(m.sum_y**2 / m.sum_yy - 1.0)
+        df_c, df_t = arms
+        df = (v_c + v_t) ** 2 / (v_c**2 / df_c + v_t**2 / df_t)
+    result: FloatArray = np.where((df_c > 0) & (df_t > 0), df, np.nan)
+    return result
+
+
 def sequential_comparison(
     cells: Cells, mode: Mode, level: float, *, horizon: float = DEFAULT_HORIZON_POSTINGS
 ) -> tuple[Comparison, FloatArray]:
@@ -86,12 +106,13 @@ def sequential_comparison(
     diff, var = r_t - r_c, v_c + v_t
     var = np.where(var > 0, var, np.nan)
     units = cells.control.n + cells.treatment.n
+    df = _degrees_of_freedom(mode, cells, v_c, v_t)
     cs = confidence_sequence(
-        diff, var, confidence_level=level, sample_size=units, horizon=horizon, axis=0
+        diff, var, confidence_level=level, sample_size=units, horizon=horizon, df=df, axis=0
     )
     low, high = cs.ci_low, cs.ci_high
     p = always_valid_pvalue(
-        diff, var, sample_size=units, horizon=horizon, alpha=1.0 - level, axis=0
+        diff, var, sample_size=units, horizon=horizon, alpha=1.0 - level, df=df, axis=0
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(r_t / r_c)
@@ -99,7 +120,13 @@ def sequential_comparison(
     log_var = np.where(np.isfinite(log_var) & (log_var > 0), log_var, np.nan)
     log_ratio = np.where(np.isfinite(log_ratio), log_ratio, np.nan)
     cs = confidence_sequence(
-        log_ratio, log_var, confidence_level=level, sample_size=units, horizon=horizon, axis=0
+        log_ratio,
+        log_var,
+        confidence_level=level,
+        sample_size=units,
+        horizon=horizon,
+        df=df,
+        axis=0,
     )
     lift_low, lift_high = cs.ci_low, cs.ci_high
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

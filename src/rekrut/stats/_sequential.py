@@ -122,6 +122,7 @@ def always_valid_pvalue(
     sample_size: ArrayLike | None = None,
     horizon: float | None = None,
     alpha: float = 0.05,
+    df: ArrayLike | None = None,
     axis: int = -1,
 ) -> FloatArray:
     """Always-valid p-values of H0: θ = 0 at successive looks (running minimum over looks).
@@ -144,6 +145,11 @@ def always_valid_pvalue(
     alpha
         The level the standardised mixture is tuned for (:math:`r^*`, see Notes); the p-values
         are valid at every level.
+    df
+        Degrees of freedom of the variance estimate at each look (looks along ``axis``). With
+        them, :math:`\\hat\\theta_k/\\sqrt{V_k}` is referred to Student's t and mapped to the
+        normal quantile of the same tail before the mixture, so that early looks with a few
+        postings do not reject on a noisy variance. Default: normal (no correction).
     axis
         The look axis.
 
@@ -180,7 +186,12 @@ def always_valid_pvalue(
         estimate, variance, mixture_variance, sample_size, horizon, alpha, axis
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_lr = 0.5 * np.log(v / (v + tau2)) + tau2 * theta**2 / (2.0 * v * (v + tau2))
+        z2 = theta**2 / v
+        if df is not None:
+            dof = np.moveaxis(np.broadcast_to(as_float_array(df), np.shape(estimate)), axis, -1)
+            z2 = np.where(dof > 0, stats.norm.isf(stats.t.sf(np.sqrt(z2), dof)) ** 2, np.nan)
+        ratio = tau2 / v
+        log_lr = -0.5 * np.log1p(ratio) + ratio * z2 / (2.0 * (1.0 + ratio))
     p = np.minimum(1.0, np.exp(-np.where(np.isnan(log_lr), -np.inf, log_lr)))
     running = np.minimum.accumulate(p, axis=-1)
     return np.moveaxis(running, -1, axis)
@@ -194,6 +205,7 @@ def confidence_sequence(
     mixture_variance: ArrayLike | None = None,
     sample_size: ArrayLike | None = None,
     horizon: float | None = None,
+    df: ArrayLike | None = None,
     axis: int = -1,
 ) -> ConfidenceSequence:
     """A confidence sequence for θ: intervals that hold at all looks at once.
@@ -209,6 +221,9 @@ def confidence_sequence(
     sample_size, horizon : array_like, float, optional
         The standardised mixture of :func:`always_valid_pvalue`, tuned for
         α = 1 - ``confidence_level`` (the default: equal looks, horizon 20 looks).
+    df : array_like, optional
+        Degrees of freedom of the variance at each look: the normal boundary is mapped to the
+        t quantile of the same tail, as in :func:`always_valid_pvalue`.
     axis : int
         The look axis.
 
@@ -241,9 +256,12 @@ def confidence_sequence(
         estimate, variance, mixture_variance, sample_size, horizon, alpha, axis
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        radius = np.sqrt(
-            v * (v + tau2) / tau2 * (np.log((v + tau2) / v) + 2.0 * np.log(1.0 / alpha))
-        )
+        ratio = tau2 / v
+        boundary = np.sqrt((1.0 + ratio) / ratio * (np.log1p(ratio) + 2.0 * np.log(1.0 / alpha)))
+        if df is not None:
+            dof = np.moveaxis(np.broadcast_to(as_float_array(df), np.shape(estimate)), axis, -1)
+            boundary = np.where(dof > 0, stats.t.isf(stats.norm.sf(boundary), dof), np.nan)
+        radius = boundary * np.sqrt(v)
     low = np.where(np.isfinite(radius), theta - radius, -np.inf)
     high = np.where(np.isfinite(radius), theta + radius, np.inf)
     # undefined looks (NaN) say nothing: they neither narrow nor end the running intersection
