@@ -21,12 +21,22 @@ WEEKS = 20
 APPLICANTS = 12.0  # mean per posting before zero inflation and outliers
 ZERO, OUTLIER, OUTLIER_SCALE, SHAPE = 0.2, 0.03, 8.0, 0.7
 MEAN_APPLICANTS = (1 - ZERO) * APPLICANTS * (1 + OUTLIER * (OUTLIER_SCALE - 1))
+FILL = 0.6  # chance that a posting with a qualified applicant is filled
+
+
+def _anyone_qualified(factor: float, a: float, b: float) -> float:
+    """P(a posting has a qualified applicant): Poisson thinning of the gamma-mixed counts."""
+    beta = np.random.default_rng(0).beta(a, b, 200_000)  # the posting's qualified share
+    rate = APPLICANTS * factor * beta / SHAPE
+    laplace = (1 - OUTLIER) * (1 + rate) ** -SHAPE + OUTLIER * (1 + OUTLIER_SCALE * rate) ** -SHAPE
+    return float((1 - ZERO) * (1 - laplace.mean()))
+
 
 EXPERIMENT = rk.Experiment.model_validate(
     {
         "id": "peeking",
         "control": "A",
-        "metrics": ["applications_per_posting", "qualified_share"],
+        "metrics": ["applications_per_posting", "qualified_share", "fill_rate"],
         "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
     }
 )
@@ -38,12 +48,13 @@ def municipal_postings(
     *,
     applicants_factor: float = 1.0,
     qualified_beta: tuple[float, float] = (2.0, 3.0),
+    fill: float = FILL,
 ) -> pd.DataFrame:
     """Posting rows of ``replicates`` experiments of 20 weeks; arm B may carry an effect."""
     start = pd.Timestamp("2026-01-05")
     frames = []
-    arms = (("A", 3, 1.0, (2.0, 3.0)), ("B", 2, applicants_factor, qualified_beta))
-    for arm, most, factor, (a, b) in arms:
+    arms = (("A", 3, 1.0, (2.0, 3.0), FILL), ("B", 2, applicants_factor, qualified_beta, fill))
+    for arm, most, factor, (a, b), chance in arms:
         per_week = rng.integers(1, most + 1, size=(replicates, WEEKS)).ravel()
         replicate = np.repeat(np.repeat(np.arange(replicates), WEEKS), per_week)
         week = np.repeat(np.tile(np.arange(WEEKS), replicates), per_week)
@@ -52,6 +63,7 @@ def municipal_postings(
         appeal = np.where(rng.random(n) < OUTLIER, appeal * OUTLIER_SCALE, appeal)
         applications = np.where(rng.random(n) < ZERO, 0, rng.poisson(APPLICANTS * factor * appeal))
         qualified = rng.binomial(applications, rng.beta(a, b, n))
+        hires = ((rng.random(n) < chance) & (qualified > 0)).astype(int)
         published = start + pd.to_timedelta(week * 7 + rng.integers(0, 7, n), unit="D")
         frames.append(
             pd.DataFrame(
@@ -61,6 +73,7 @@ def municipal_postings(
                     "published": published,
                     "applications": applications,
                     "qualified": qualified,
+                    "hires": hires,
                 }
             )
         )
@@ -92,10 +105,18 @@ def test_weekly_peeking_on_municipal_data_keeps_alpha() -> None:
 def test_confidence_sequence_covers_a_real_effect_at_every_look() -> None:
     replicates = 3000
     data = municipal_postings(
-        np.random.default_rng(12), replicates, applicants_factor=1.3, qualified_beta=(2.4, 2.6)
+        np.random.default_rng(12),
+        replicates,
+        applicants_factor=1.3,
+        qualified_beta=(2.4, 2.6),
+        fill=0.75,
     )
     table = rk.analyze(EXPERIMENT, data, method="sequential", by=["replicate"]).table
-    truth = {"applications_per_posting": 0.3 * MEAN_APPLICANTS, "qualified_share": 0.48 - 0.4}
+    truth = {
+        "applications_per_posting": 0.3 * MEAN_APPLICANTS,
+        "qualified_share": 0.48 - 0.4,
+        "fill_rate": 0.75 * _anyone_qualified(1.3, 2.4, 2.6) - FILL * _anyone_qualified(1, 2, 3),
+    }
     for metric, rows in table.groupby("metric"):
         covered = float(
             np.mean(

@@ -58,21 +58,21 @@ def _variances(mode: Mode, cells: Cells) -> tuple[FloatArray, FloatArray, FloatA
     if mode == "binomial":
         with np.errstate(divide="ignore", invalid="ignore"):
             p_c, p_t = c.sum_x / c.sum_y, t.sum_x / t.sum_y
-            return p_c, p_t, p_c * (1 - p_c) / c.sum_y, p_t * (1 - p_t) / t.sum_y
+            # the variance of Agresti & Caffo (2000): one success and one failure added per
+            # arm, so that an arm with all or no successes among a few postings still varies
+            a_c, a_t = (c.sum_x + 1) / (c.sum_y + 2), (t.sum_x + 1) / (t.sum_y + 2)
+            v_c, v_t = a_c * (1 - a_c) / (c.sum_y + 2), a_t * (1 - a_t) / (t.sum_y + 2)
+            return p_c, p_t, np.where(c.sum_y > 0, v_c, np.nan), np.where(t.sum_y > 0, v_t, np.nan)
     stats_c, stats_t = ratio_stats(c), ratio_stats(t)
     return stats_c.ratio(), stats_t.ratio(), stats_c.variance(), stats_t.variance()
 
 
-def _degrees_of_freedom(
-    mode: Mode, cells: Cells, v_c: FloatArray, v_t: FloatArray
-) -> FloatArray | None:
-    """Welch–Satterthwaite degrees of freedom of the difference's variance (None: binomial).
+def _degrees_of_freedom(cells: Cells, v_c: FloatArray, v_t: FloatArray) -> FloatArray:
+    """Welch–Satterthwaite degrees of freedom of the difference's variance.
 
     Each arm counts its effective number of postings, ``(sum y)^2 / sum y^2`` (Kish): a ratio's
     variance rests on few postings when one of them has most of the applicants.
     """
-    if mode == "binomial":
-        return None
     with np.errstate(divide="ignore", invalid="ignore"):
         arms = []
         for m in (cells.control, cells.treatment):
@@ -106,7 +106,7 @@ def sequential_comparison(
     diff, var = r_t - r_c, v_c + v_t
     var = np.where(var > 0, var, np.nan)
     units = cells.control.n + cells.treatment.n
-    df = _degrees_of_freedom(mode, cells, v_c, v_t)
+    df = _degrees_of_freedom(cells, v_c, v_t)
     cs = confidence_sequence(
         diff, var, confidence_level=level, sample_size=units, horizon=horizon, df=df, axis=0
     )
