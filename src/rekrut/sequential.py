@@ -20,6 +20,7 @@ from rekrut.analysis import (
     cells_of,
     check_sequential_unit,
     compare_cells,
+    mixture_horizon,
     mode_of,
     sequential_comparison,
     sizes_of,
@@ -172,7 +173,7 @@ def _metric_path(
     mode = mode_of(metric, experiment, summary)
     level = experiment.confidence_level
     fixed = compare_cells(metric, mode, cells, Plan(level, "none"))
-    sequential, z = sequential_comparison(cells, mode, level)
+    sequential, z = sequential_comparison(cells, mode, level, horizon=mixture_horizon(experiment))
     n_c, n_t = sizes_of(metric, mode, cells.control), sizes_of(metric, mode, cells.treatment)
     fraction, bounds = _boundaries(experiment, cells.control.n + cells.treatment.n, level, spending)
     shape = n_t.shape

@@ -138,3 +138,37 @@ def test_confidence_sequence_covers_at_all_looks_and_finds_real_effects() -> Non
     assert np.mean(always) >= 0.95 - 3.5 * math.sqrt(0.05 * 0.95 / replicates)
     found = np.mean(always_valid_pvalue(diff, var)[:, -1] <= 0.05)
     assert found > 0.6  # 200 per arm, effect 0.45 sd (fixed-design power 0.99): still found
+
+
+def test_a_looks_p_value_does_not_depend_on_later_looks() -> None:
+    rng = np.random.default_rng(7)
+    diff, var = rng.normal(0, 1, 12), rng.uniform(0.5, 2, 12) / np.arange(1, 13)
+    n = 4.0 * np.arange(1, 13)
+    full = always_valid_pvalue(diff, var, sample_size=n, horizon=40, df=n - 2)
+    cs = confidence_sequence(diff, var, sample_size=n, horizon=40, df=n - 2)
+    for k in range(1, 13):
+        part = always_valid_pvalue(diff[:k], var[:k], sample_size=n[:k], horizon=40, df=n[:k] - 2)
+        assert part[-1] == full[k - 1]
+        low = confidence_sequence(diff[:k], var[:k], sample_size=n[:k], horizon=40, df=n[:k] - 2)
+        assert low.ci_low[-1] == cs.ci_low[k - 1]
+
+
+def test_the_t_reference_is_more_cautious_and_agrees_with_the_sequence() -> None:
+    diff, var, n = np.array([1.0, 0.9]), np.array([0.1, 0.05]), np.array([6.0, 12.0])
+    normal = always_valid_pvalue(diff, var, sample_size=n, horizon=12)
+    student = always_valid_pvalue(diff, var, sample_size=n, horizon=12, df=n - 2)
+    assert np.all(student >= normal)
+    # p <= alpha exactly when the sequence (before intersecting) leaves out 0
+    for df in (None, n[:1] - 2):
+        p = always_valid_pvalue(diff[:1], var[:1], sample_size=n[:1], horizon=12, df=df)
+        cs = confidence_sequence(diff[:1], var[:1], sample_size=n[:1], horizon=12, df=df)
+        assert (p[0] <= 0.05) == (cs.ci_low[0] > 0)
+
+
+def test_mixture_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        always_valid_pvalue([1.0], [1.0], mixture_variance=1.0, sample_size=[3], horizon=10)
+    with pytest.raises(ValueError, match="horizon"):
+        always_valid_pvalue([1.0], [1.0], sample_size=[3])
+    with pytest.raises(ValueError, match="positive"):
+        confidence_sequence([1.0], [1.0], mixture_variance=0.0)

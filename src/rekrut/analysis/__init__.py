@@ -30,7 +30,12 @@ from rekrut.analysis._result import (
     AnalysisResult,
     Method,
 )
-from rekrut.analysis._sequential import check_sequential_unit, last_look, sequential_comparison
+from rekrut.analysis._sequential import (
+    check_sequential_unit,
+    last_look,
+    mixture_horizon,
+    sequential_comparison,
+)
 from rekrut.analysis._table import bayesian_table, frequentist_table
 from rekrut.data import Summary, cumulative_summary, load_postings, summarize_postings
 from rekrut.metrics import Metric, get_metric
@@ -53,6 +58,7 @@ __all__ = [
     "check_sequential_unit",
     "compare_cells",
     "cumulative_summary",
+    "mixture_horizon",
     "mode_of",
     "sequential_comparison",
     "sizes_of",
@@ -129,8 +135,6 @@ def analyze(
     if method not in ("frequentist", "bayesian", "sequential"):
         msg = f"method must be 'frequentist', 'bayesian' or 'sequential', got {method!r}"
         raise ValueError(msg)
-    if method == "sequential" and by:
-        raise ValueError("method='sequential' does not take by=; monitor each group separately")
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
     plan = Plan(
@@ -150,7 +154,8 @@ def analyze(
     if method == "bayesian":
         table = _bayesian(experiment, summary, plan, notes)
     elif method == "sequential":
-        table = frequentist_table(experiment, summary, last_look(experiment, postings, plan), plan)
+        blocks = last_look(experiment, postings, plan, summary)
+        table = frequentist_table(experiment, summary, blocks, plan)
         if any(get_metric(m).kind == "duration" for m in experiment.metrics):
             notes.append(Note("duration_sequential", {"metric": "time_to_hire_days"}))
     else:

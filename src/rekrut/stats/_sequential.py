@@ -42,19 +42,62 @@ __all__ = [
 Spending = Literal["obf", "pocock", "linear"]
 
 
+DEFAULT_HORIZON_LOOKS = 20
+"""Without sample sizes, looks count as equal steps and the mixture is tuned for the 20th."""
+
+
+def _ratio_at_horizon(alpha: float = 0.05) -> float:
+    """The ratio τ²/V of mixture to estimate variance that makes the boundary narrowest.
+
+    For a confidence sequence at level 1 - α this is approximately
+    :math:`-2\\log\\alpha + \\log(1 - 2\\log\\alpha)` (Waudby-Smith et al. 2024, eq. 17;
+    Howard et al. 2021, sec. 3.5); rekrut reaches it at the planned horizon.
+
+    Examples
+    --------
+    >>> round(_ratio_at_horizon(0.05), 2)
+    7.94
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    log_alpha = float(np.log(alpha))
+    return -2.0 * log_alpha + float(np.log(1.0 - 2.0 * log_alpha))
+
+
 def _mixture_terms(
-    estimate: ArrayLike, variance: ArrayLike, mixture_variance: ArrayLike | None, axis: int
+    estimate: ArrayLike,
+    variance: ArrayLike,
+    mixture_variance: ArrayLike | None,
+    sample_size: ArrayLike | None,
+    horizon: float | None,
+    alpha: float,
+    axis: int,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     theta = np.moveaxis(as_float_array(estimate), axis, -1)
     v = np.moveaxis(as_float_array(variance), axis, -1)
-    if mixture_variance is None:
-        # Tune the mixture to the precision reached at the last look with data.
-        tau2 = np.fmin.reduce(np.where(v > 0, v, np.nan), axis=-1, keepdims=True)
-        tau2 = np.where(np.isnan(tau2), 1.0, tau2)  # no usable look: every output is NaN anyway
-    else:
+    if mixture_variance is not None:
+        if sample_size is not None or horizon is not None:
+            raise ValueError("give either mixture_variance or sample_size and horizon, not both")
         tau2 = np.broadcast_to(as_float_array(mixture_variance), theta.shape[:-1])[..., None]
-    if np.any(tau2 <= 0):
-        raise ValueError("mixture_variance must be positive")
+        if np.any(tau2 <= 0):
+            raise ValueError("mixture_variance must be positive")
+        return theta, v, tau2
+    if sample_size is None:
+        looks = theta.shape[-1]
+        n = np.broadcast_to(np.arange(1.0, looks + 1.0), theta.shape)
+        horizon = DEFAULT_HORIZON_LOOKS if horizon is None else horizon
+    else:
+        if horizon is None:
+            raise ValueError("horizon (the sample size to tune for) is needed with sample_size")
+        n = np.moveaxis(np.broadcast_to(as_float_array(sample_size), np.shape(estimate)), axis, -1)
+    if not horizon > 0:
+        raise ValueError(f"horizon must be positive, got {horizon!r}")
+    # A standardised mixture: tau2 / V grows with the units seen, as a fixed mixture over the
+    # per-unit effect does, and reaches the best ratio at the horizon. It uses only the look's
+    # own data, so a look's p-value does not depend on later looks.
+    ratio = _ratio_at_horizon(alpha) * np.where(n > 0, n, 0.0) / float(horizon)
+    with np.errstate(invalid="ignore"):
+        tau2 = ratio * v
     return theta, v, tau2
 
 
@@ -76,6 +119,10 @@ def always_valid_pvalue(
     variance: ArrayLike,
     *,
     mixture_variance: ArrayLike | None = None,
+    sample_size: ArrayLike | None = None,
+    horizon: float | None = None,
+    alpha: float = 0.05,
+    df: ArrayLike | None = None,
     axis: int = -1,
 ) -> FloatArray:
     """Always-valid p-values of H0: θ = 0 at successive looks (running minimum over looks).
@@ -86,8 +133,23 @@ def always_valid_pvalue(
         The estimate (e.g. a difference of means) and its variance at each look, looks along
         ``axis``. Looks without data may carry NaN.
     mixture_variance
-        Variance τ² of the normal mixing distribution over effects (the test's tuning). Default:
-        the smallest variance reached, which makes the test most powerful near the final look.
+        A fixed variance τ² of the normal mixing distribution over effects, on the estimate's
+        scale. Leave it out for the standardised mixture below (the default).
+    sample_size, horizon
+        Units seen by each look (e.g. postings of both arms; looks along ``axis``) and the
+        number of units the test is tuned for. The mixture variance at look k is
+        :math:`\\tau_k^2 = r^* V_k n_k / n^*`: a fixed mixture over the effect per unit,
+        sharpest at the horizon :math:`n^*`, that needs nothing but the look's own data — so a
+        look's p-value is the same whenever it is computed. Default: looks of equal size and a
+        horizon of 20 looks.
+    alpha
+        The level the standardised mixture is tuned for (:math:`r^*`, see Notes); the p-values
+        are valid at every level.
+    df
+        Degrees of freedom of the variance estimate at each look (looks along ``axis``). With
+        them, :math:`\\hat\\theta_k/\\sqrt{V_k}` is referred to Student's t and mapped to the
+        normal quantile of the same tail before the mixture, so that early looks with a few
+        postings do not reject on a noisy variance. Default: normal (no correction).
     axis
         The look axis.
 
@@ -98,23 +160,38 @@ def always_valid_pvalue(
     (2 V_k (V_k+\\tau^2))\\}` and :math:`p_k = \\min(1, \\min_{j \\le k} 1/\\Lambda_j)`. For a
     Gaussian estimate with independent increments, :math:`\\Lambda` is a martingale under H0,
     so by Ville's inequality :math:`P(\\exists k: p_k \\le \\alpha) \\le \\alpha` [1]_; for
-    estimates that are asymptotically normal it holds approximately.
+    estimates that are asymptotically normal it holds approximately. The standardised mixture
+    uses :math:`r^* = -2\\log\\alpha + \\log(1 - 2\\log\\alpha)`, the ratio
+    :math:`\\tau^2/V` that makes the confidence sequence narrowest (Waudby-Smith et al. 2024),
+    reached at the horizon; with a variance proportional to 1/n it is the mixture martingale
+    of the standardised sum in the time of units [2]_.
 
     References
     ----------
     .. [1] Johari, R., Koomen, P., Pekelis, L., Walsh, D. (2022). Always valid inference:
        continuous monitoring of A/B tests. Operations Research 70(3), 1806-1821.
        https://doi.org/10.1287/opre.2021.2135
+    .. [2] Howard, S. R., Ramdas, A., McAuliffe, J., Sekhon, J. (2021). Time-uniform,
+       nonparametric, nonasymptotic confidence sequences. Annals of Statistics 49(2),
+       1055-1080. https://doi.org/10.1214/20-AOS1991
 
     Examples
     --------
-    >>> p = always_valid_pvalue([0.5, 0.3, 0.35], [0.09, 0.04, 0.02])
+    >>> p = always_valid_pvalue([0.5, 0.3, 0.35], [0.09, 0.04, 0.02],
+    ...                         sample_size=[20, 45, 90], horizon=100)
     >>> [round(float(v), 3) for v in p]
-    [0.859, 0.842, 0.306]
+    [0.686, 0.686, 0.194]
     """
-    theta, v, tau2 = _mixture_terms(estimate, variance, mixture_variance, axis)
+    theta, v, tau2 = _mixture_terms(
+        estimate, variance, mixture_variance, sample_size, horizon, alpha, axis
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_lr = 0.5 * np.log(v / (v + tau2)) + tau2 * theta**2 / (2.0 * v * (v + tau2))
+        z2 = theta**2 / v
+        if df is not None:
+            dof = np.moveaxis(np.broadcast_to(as_float_array(df), np.shape(estimate)), axis, -1)
+            z2 = np.where(dof > 0, stats.norm.isf(stats.t.sf(np.sqrt(z2), dof)) ** 2, np.nan)
+        ratio = tau2 / v
+        log_lr = -0.5 * np.log1p(ratio) + ratio * z2 / (2.0 * (1.0 + ratio))
     p = np.minimum(1.0, np.exp(-np.where(np.isnan(log_lr), -np.inf, log_lr)))
     running = np.minimum.accumulate(p, axis=-1)
     return np.moveaxis(running, -1, axis)
@@ -126,6 +203,9 @@ def confidence_sequence(
     *,
     confidence_level: float = 0.95,
     mixture_variance: ArrayLike | None = None,
+    sample_size: ArrayLike | None = None,
+    horizon: float | None = None,
+    df: ArrayLike | None = None,
     axis: int = -1,
 ) -> ConfidenceSequence:
     """A confidence sequence for θ: intervals that hold at all looks at once.
@@ -137,7 +217,13 @@ def confidence_sequence(
     confidence_level : float
         Probability that every interval of the sequence covers θ at once.
     mixture_variance : array_like, optional
-        Variance τ² of the normal mixture; as in :func:`always_valid_pvalue`.
+        A fixed variance τ² of the normal mixture; as in :func:`always_valid_pvalue`.
+    sample_size, horizon : array_like, float, optional
+        The standardised mixture of :func:`always_valid_pvalue`, tuned for
+        α = 1 - ``confidence_level`` (the default: equal looks, horizon 20 looks).
+    df : array_like, optional
+        Degrees of freedom of the variance at each look: the normal boundary is mapped to the
+        t quantile of the same tail, as in :func:`always_valid_pvalue`.
     axis : int
         The look axis.
 
@@ -159,17 +245,23 @@ def confidence_sequence(
 
     Examples
     --------
-    >>> res = confidence_sequence([0.5, 0.3, 0.35], [0.09, 0.04, 0.02])
+    >>> res = confidence_sequence([0.5, 0.3, 0.35], [0.09, 0.04, 0.02],
+    ...                           sample_size=[20, 45, 90], horizon=100)
     >>> [round(float(v), 2) for v in res.ci_high]
-    [2.25, 1.18, 0.87]
+    [1.51, 0.92, 0.78]
     """
     check_confidence_level(confidence_level)
-    theta, v, tau2 = _mixture_terms(estimate, variance, mixture_variance, axis)
     alpha = 1.0 - confidence_level
+    theta, v, tau2 = _mixture_terms(
+        estimate, variance, mixture_variance, sample_size, horizon, alpha, axis
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        radius = np.sqrt(
-            v * (v + tau2) / tau2 * (np.log((v + tau2) / v) + 2.0 * np.log(1.0 / alpha))
-        )
+        ratio = tau2 / v
+        boundary = np.sqrt((1.0 + ratio) / ratio * (np.log1p(ratio) + 2.0 * np.log(1.0 / alpha)))
+        if df is not None:
+            dof = np.moveaxis(np.broadcast_to(as_float_array(df), np.shape(estimate)), axis, -1)
+            boundary = np.where(dof > 0, stats.t.isf(stats.norm.sf(boundary), dof), np.nan)
+        radius = boundary * np.sqrt(v)
     low = np.where(np.isfinite(radius), theta - radius, -np.inf)
     high = np.where(np.isfinite(radius), theta + radius, np.inf)
     # undefined looks (NaN) say nothing: they neither narrow nor end the running intersection
