@@ -86,9 +86,9 @@ def _mixed_costs(postings: int, rng: int) -> pd.DataFrame:
 
 
 def test_a_method_that_takes_costs_as_fixed_is_flagged() -> None:
-    # The Bayesian cost per outcome takes an arm's cost as known and only the outcome count as
-    # random; when the cost varies between postings that is far too sure, and the check must
-    # say so. The frequentist delta method over postings stays in the band.
+    # The Bayesian cost per outcome takes an arm's cost as known and the outcome count as
+    # Poisson; when the cost varies between postings (and the count more than Poisson) that is
+    # far too sure, and the check must say so. The frequentist delta method over postings stays in the band.
     exp = _experiment(["cost_per_qualified"])
     data = _mixed_costs(60, rng=4)
     bayes = rk.check_calibration(exp, data, replications=100, method="bayesian", rng=1)
