@@ -195,3 +195,13 @@ def test_takes_a_path(examples: Path) -> None:
     )
     assert check.experiment_id == "admin-ordlyd-2026"
     assert check.postings == 140
+
+
+def test_a_polars_table_gives_the_same_check(examples: Path) -> None:
+    pl = pytest.importorskip("polars")
+    exp = rk.load_experiment(examples / "admin_ordlyd.toml")
+    options = {"replications": 30, "rng": 3, "metrics": ["fill_rate", "applications_per_posting"]}
+    native = rk.check_calibration(exp, pl.read_csv(examples / "admin_ordlyd.csv"), **options)
+    in_pandas = rk.check_calibration(exp, examples / "admin_ordlyd.csv", **options)
+    pd.testing.assert_frame_equal(native.table, in_pandas.table)
+    assert native.table["metric"].tolist() == ["applications_per_posting", "fill_rate"]

@@ -214,7 +214,7 @@ def check_calibration(
     level = experiment.confidence_level
     tables = _replicate(experiment, frame, source, by, replications, method, gen, progress)
     outcomes = pd.concat(tables, ignore_index=True)
-    table = _summarise(outcomes, by, method, level, replications)
+    table = _summarise(outcomes, by, level)
     notes = _notes(table, replications)
     return CalibrationResult(
         table,
@@ -246,8 +246,8 @@ def _check_unit(experiment: Experiment) -> None:
 def _with_metrics(experiment: Experiment, metrics: Sequence[str] | None) -> Experiment:
     if metrics is None:
         return experiment
-    chosen = tuple(dict.fromkeys(metrics))
-    unknown = [m for m in chosen if m not in experiment.metrics]
+    unknown = [m for m in metrics if m not in experiment.metrics]
+    chosen = tuple(m for m in experiment.metrics if m in metrics)  # in the experiment's order
     if unknown or not chosen:
         raise InputError(
             f"metric {unknown[0] if unknown else None!r} is not one of the experiment's "
@@ -353,6 +353,7 @@ def _replicate(
             PostingData(stacked, "postings", source),
             method=method,
             by=None if method == "sequential" else [*by, REPLICATION],
+            progress=show and len(starts) == 1,  # one batch: the analysis shows its own bar
             rng=int(gen.integers(2**63)),
         )
         tables.append(_outcomes(result, method, start))
@@ -463,9 +464,7 @@ def verdicts(
     return out
 
 
-def _summarise(
-    outcomes: pd.DataFrame, by: tuple[str, ...], method: Method, level: float, replications: int
-) -> pd.DataFrame:
+def _summarise(outcomes: pd.DataFrame, by: tuple[str, ...], level: float) -> pd.DataFrame:
     keys = [*by, "metric", "arm", "control"]
     grouped = outcomes.groupby(keys, sort=False, dropna=False, observed=True)
     sums = grouped[["_known", "_positive", "_has_interval", "_covered"]].sum()
