@@ -37,6 +37,7 @@ LAYERS: dict[str, int] = {
     "rekrut.adjustment": 3,
     "rekrut.allocation": 3,
     "rekrut._allocation": 3,
+    "rekrut.calibration": 3,
     "rekrut.report": 4,
     "rekrut.cli": 5,
     "rekrut": 6,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -242,3 +243,40 @@ def test_report_with_peer_section(examples: Path, tmp_path: Path) -> None:
         == 0
     )
     assert "## Sammenligning med sammenlignelige kommuner" in out.read_text(encoding="utf-8")
+
+
+def test_check_prints_a_table(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", str(copy_example), "--replications", "30", "--seed", "1", "--quiet"]
+    assert main([*args, "--metric", "fill_rate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("A/A check of 'admin-ordlyd-2026': 30 re-randomisations of 140 postings")
+    assert "fill_rate" in out
+    assert "coverage_verdict" in out
+
+
+def test_check_json(copy_example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check", str(copy_example), "--replications", "20", "--seed", "2", "--quiet"]
+    assert main([*args, "--method", "bayesian", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["method"] == "bayesian"
+    assert payload["seed"] == 2
+    assert {row["verdict"] for row in payload["table"]} <= {"ok", "too_many", "too_few"}
+    assert len(payload["table"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--replications", "0"], "replications must be a positive whole number"),
+        (["--metric", "cost_per_hire"], "is not one of the experiment's metrics"),
+        (["--by", "region"], "column region: the grouping column is missing"),
+    ],
+)
+def test_check_bad_input_is_one_line(
+    copy_example: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert main(["check", str(copy_example), "--quiet", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rekrut: error: ")
+    assert message in err
+    assert err.count("\n") == 1

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rekrut._allocation import Allocation, allocate
     from rekrut._simulation import simulate
     from rekrut.analysis import AnalysisResult, analyze
+    from rekrut.calibration import CalibrationResult, check_calibration
     from rekrut.data import PostingData, Summary, summarize, validate_postings
     from rekrut.model import (
         AdVariant,
@@ -44,6 +45,7 @@ __all__ = [
     "AnalysisResult",
     "Arm",
     "BayesPlan",
+    "CalibrationResult",
     "Channel",
     "CostModel",
     "DataError",
@@ -59,6 +61,7 @@ __all__ = [
     "adjust",
     "allocate",
     "analyze",
+    "check_calibration",
     "disclosure",
     "factorial",
     "get_metric",
@@ -110,6 +113,8 @@ _LAZY_NAMES = {
     "factorial": "rekrut._adjustment",
     "AdjustedEffects": "rekrut._adjustment",
     "FactorialEffects": "rekrut._adjustment",
+    "check_calibration": "rekrut.calibration",
+    "CalibrationResult": "rekrut.calibration",
 }
 
 

@@ -95,6 +95,20 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: sammenligninger, hvor en gruppe ikke har data: {count} (første: {where}); "
         "de er tomme og ikke udfyldt med prior-fordelingen.",
     },
+    "calibration_too_many": {
+        "en": "{metric}, {arm}: in the A/A check the method found a difference in {rate} of the "
+        "re-randomisations, above the band around the nominal {nominal}; its p-values and "
+        "intervals are too optimistic on these postings.",
+        "da": "{metric}, {arm}: i A/A-kontrollen fandt metoden en forskel i {rate} af "
+        "gentrækningerne, over båndet omkring det nominelle {nominal}; dens p-værdier og "
+        "intervaller er for optimistiske på disse opslag.",
+    },
+    "calibration_no_result": {
+        "en": "{metric}, {arm}: {count} re-randomisations gave no result (no data in an arm); "
+        "the rate counts only the others.",
+        "da": "{metric}, {arm}: {count} gentrækninger gav intet resultat (ingen data i en gruppe); "
+        "andelen tæller kun de øvrige.",
+    },
     "retention_unknown": {
         "en": "{metric}: {count} postings have hires whose 12-month retention is not known yet; "
         "they are left out of this metric.",
