@@ -59,6 +59,14 @@ NOTES: dict[str, dict[Lang, str]] = {
         "ansøgerne til samme opslag ligner hinanden, og variationen mellem opslag kan ikke "
         "vurderes ud fra ét opslag, så de er tomme (indsaml flere data).",
     },
+    "fisher_interval": {
+        "en": "{metric}: in {count} comparisons with small counts the p-value is Fisher's exact "
+        "test, which is more cautious than the interval (the interval inverts the z-test), and "
+        "the two disagree on whether the difference is clear; read the p-value there.",
+        "da": "{metric}: i {count} sammenligninger med små tal er p-værdien fra Fishers eksakte "
+        "test, som er mere forsigtig end intervallet (intervallet hører til z-testen), og de to "
+        "er uenige om, hvorvidt forskellen er sikker; læs p-værdien dér.",
+    },
     "binomial_totals": {
         "en": "{metric}: only arm totals were given, so applicants are treated as independent; "
         "when postings were randomised the interval may be too narrow.",

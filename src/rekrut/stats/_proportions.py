@@ -274,7 +274,8 @@ def compare_proportions(
     one-sided ones too), zero counts included. Fisher's test (``"fisher"``, or ``"auto"`` in
     small cells) conditions on both margins and is conservative; the intervals stay the score
     intervals, so in those cells (``method`` ``fisher_exact`` or ``z_or_fisher``) an interval
-    can exclude 0 while Fisher's p-value is above the level.
+    can exclude 0 while Fisher's p-value is above the level (0/10 vs 4/10: Fisher's p = 0.087,
+    lift interval (0.27, inf)); :func:`rekrut.analyze` flags such cells with a note.
 
     References
     ----------
