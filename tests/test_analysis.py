@@ -336,3 +336,33 @@ def test_monitor_uses_the_looks_planned_in_the_experiment(examples: Path) -> Non
     assert table["look"].iloc[0] <= pd.Timestamp("2026-04-01")
     assert table["n_control"].iloc[1] >= 60 or table["n_treatment"].iloc[1] >= 60
     assert table["n_control"].iloc[-1] + table["n_treatment"].iloc[-1] == 140
+
+
+def test_fisher_cells_whose_interval_disagrees_are_flagged() -> None:
+    """0/10 vs 4/10 filled postings: the lift interval (score, inverting the z-test, p = 0.025)
+    is (+27 %, inf), but with small counts the p-value is Fisher's (0.087; scipy
+    fisher_exact([[4, 6], [0, 10]]) = 0.0867): the note says which to read."""
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "x",
+            "control": "A",
+            "metrics": ["fill_rate"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+    data = pd.DataFrame(
+        {
+            "posting_id": [f"p{i}" for i in range(20)],
+            "arm": ["A"] * 10 + ["B"] * 10,
+            "hires": [0] * 10 + [1] * 4 + [0] * 6,
+        }
+    )
+    fisher = rk.analyze(exp, data)
+    row = fisher.table.iloc[0]
+    assert row["p_value"] == pytest.approx(0.08668730650154797)
+    assert row["lift_ci_low"] == pytest.approx(0.27121802003618)
+    assert [n.code for n in fisher.notes] == ["fisher_interval"]
+    assert "Fisher" in fisher.note_texts("da")[0]
+    z = rk.analyze(exp, data, proportion_test="z")
+    assert z.table["p_value"].item() == pytest.approx(0.025347318677468277)
+    assert z.notes == ()

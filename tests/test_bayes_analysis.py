@@ -197,3 +197,63 @@ def test_a_comparison_without_data_carries_a_note() -> None:
     result = rk.analyze(exp, data, by=["region"], method="bayesian")
     assert [n.code for n in result.notes] == ["no_data"]
     assert "region Syd, B" in result.note_texts("en")[0]
+
+
+def _two_arms(*metrics: str) -> rk.Experiment:
+    return rk.Experiment.model_validate(
+        {
+            "id": "x",
+            "control": "A",
+            "metrics": list(metrics),
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+
+
+def test_a_clustered_share_with_one_posting_per_arm_is_not_compared() -> None:
+    """4/4 vs 0/3 qualified applicants, one posting per arm: the applicants of one posting are
+    not independent and the design effect needs two postings per arm. Before, the raw counts
+    gave P(better) = 0.99 and 'choose_treatment' (the frequentist path gives no interval)."""
+    exp = _two_arms("qualified_share")
+    data = pd.DataFrame(
+        {"posting_id": ["p1", "p2"], "arm": ["A", "B"], "applications": [3, 4], "qualified": [0, 4]}
+    )
+    result = rk.analyze(exp, data, method="bayesian", rng=1)
+    row = result.table.iloc[0]
+    assert np.isfinite(row["control_value"])
+    assert np.isfinite(row["treatment_value"])
+    for column in ("diff", "lift_ci_low", "prob_better", "prob_best", "expected_loss"):
+        assert np.isnan(row[column]), column
+    assert row["decision"] == "continue"
+    assert [n.code for n in result.notes] == ["clustered_few_postings"]
+    assert "fewer than two postings" in result.note_texts("en")[0]
+    assert "færre end to opslag" in result.note_texts("da")[0]
+
+
+def test_a_clustered_share_with_two_postings_per_arm_is_compared() -> None:
+    exp = _two_arms("qualified_share")
+    data = pd.DataFrame(
+        {
+            "posting_id": ["p1", "p2", "p3", "p4"],
+            "arm": ["A", "A", "B", "B"],
+            "applications": [3, 5, 4, 6],
+            "qualified": [0, 1, 4, 5],
+        }
+    )
+    result = rk.analyze(exp, data, method="bayesian", rng=1)
+    assert np.isfinite(result.table["prob_better"].item())
+    assert result.notes == ()
+
+
+def test_counts_from_arm_totals_carry_the_poisson_note() -> None:
+    """From totals the Gamma–Poisson model cannot see overdispersion between postings (A/A
+    runs with one row per arm gave an extreme P(better) in most runs); the frequentist path
+    says so with 'poisson_totals', and so must the Bayesian one."""
+    exp = _two_arms("applications_per_posting", "fill_rate")
+    totals = pd.DataFrame(
+        {"arm": ["A", "B"], "postings": [10, 10], "applications": [90, 130], "filled": [6, 7]}
+    )
+    result = rk.analyze(exp, totals, method="bayesian", rng=1)
+    assert [n.code for n in result.notes] == ["poisson_totals_bayes"]
+    assert "overdispersion" in result.note_texts("en")[0]
+    assert "forskelle mellem opslag" in result.note_texts("da")[0]

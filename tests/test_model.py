@@ -141,3 +141,42 @@ def test_richer_definitions(examples: Path) -> None:
     assert exp.channel("facebook").cost.per_click_dkk == 6.5
     admin = rk.load_experiment(examples / "admin_ordlyd.toml")
     assert admin.variant("fleksibel").mentions_remote_work is True
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("[0.5, 2.0]", "must exceed 1"), ("[2.0, 0.0]", "must be positive"), ("[inf, 1]", "exceed 1")],
+)
+def test_a_bad_cost_prior_is_refused_with_its_key(tmp_path: Path, value: str, message: str) -> None:
+    """Before, cost_prior = [0.5, 2] loaded and failed deep in the cost model at analysis."""
+    path = write(tmp_path, MINIMAL + f"[bayes]\ncost_prior = {value}\n")
+    with pytest.raises(rk.ExperimentError, match=message) as info:
+        rk.load_experiment(path)
+    assert info.value.column == "bayes.cost_prior"
+
+
+def test_cost_prior_from_the_file_reaches_cost_per_hire(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from rekrut.stats import bayes_compare_cost_per_outcome
+
+    path = write(tmp_path, MINIMAL + "[bayes]\ncost_prior = [3.0, 1.5]\nprior_shape = 7.0\n")
+    exp = rk.load_experiment(path)
+    assert exp.bayes.cost_prior == (3.0, 1.5)
+    data = pd.DataFrame(
+        {
+            "posting_id": [f"p{i}" for i in range(8)],
+            "arm": ["A"] * 4 + ["B"] * 4,
+            "applications": [5, 8, 3, 9, 4, 12, 7, 6],
+            "qualified": [2, 3, 1, 4, 2, 5, 3, 2],
+            "hires": [1, 0, 1, 1, 0, 1, 2, 1],
+            "cost_dkk": [4000.0] * 4 + [2500.0] * 4,
+        }
+    )
+    row = rk.analyze(exp, data, method="bayesian", rng=1).table.query("metric == 'cost_per_hire'")
+    ref = bayes_compare_cost_per_outcome(
+        16000.0, 4, 3, 10000.0, 4, 4, prior_shape=3.0, prior_rate=1.5
+    )
+    # prior_shape (7) governs the count rates only, never the cost per outcome
+    assert row["control_value"].item() == pytest.approx(float(ref.control_value))
+    assert row["treatment_value"].item() == pytest.approx(float(ref.treatment_value))

@@ -7,6 +7,7 @@ All models are immutable pydantic models. An experiment is read from a TOML file
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -123,13 +124,31 @@ class Look(_Frozen):
 
 
 class BayesPlan(_Frozen):
-    """Priors and the decision rule for Bayesian analysis.
+    """Priors and the decision rule for Bayesian analysis (the ``[bayes]`` table).
 
-    ``prior_successes``/``prior_trials`` give a Beta prior worth ``prior_trials`` units;
-    the defaults are a uniform Beta(1, 1). ``rope`` is the region of practical equivalence on the
-    relative lift, e.g. ``[-0.05, 0.05]``; ``decision_probability`` the posterior probability a
-    decision needs. ``cost_prior`` is the Gamma (shape, rate) prior on outcomes per posting used
-    for costs per outcome (default Gamma(2, 2)).
+    Each prior setting governs one model, by the metric's kind:
+
+    * ``prior_alpha``, ``prior_beta`` — the Beta prior of every proportion (fill rate, repost
+      rate, qualified share, retention, click-through and apply rates); default Beta(1, 1).
+    * ``prior_shape``, ``prior_rate`` — the Gamma prior of every count rate per posting
+      (applications and qualified applicants per posting); default Gamma(0.5, 0.0001), about
+      Jeffreys'.
+    * ``cost_prior`` — ``[shape, rate]`` of the Gamma prior on outcomes per posting (hires,
+      applications, qualified or retained hires per posting) in every cost per outcome; default
+      Gamma(2, 2), worth two postings with one hire each. Its shape must exceed 1 (the mean cost
+      per outcome exists only then) and its rate must be positive, so ``prior_shape`` and
+      ``prior_rate`` (whose default shape is 0.5) do not serve costs.
+    * ``rope`` (the region of practical equivalence on the relative lift, e.g.
+      ``[-0.05, 0.05]``) and ``decision_probability`` (the posterior probability a decision
+      needs) — every decision.
+
+    Time to hire has no Bayesian model. ``analyze(..., pool=True)`` replaces the prior of each
+    metric's model by one fitted to all groups (empirical Bayes).
+
+    Examples
+    --------
+    >>> BayesPlan.model_validate({"cost_prior": [3, 1.5]}).cost_prior
+    (3.0, 1.5)
     """
 
     prior_alpha: float = Field(1.0, gt=0)
@@ -139,6 +158,22 @@ class BayesPlan(_Frozen):
     rope: tuple[float, float] = (-0.05, 0.05)
     decision_probability: float = Field(0.95, gt=0.5, lt=1)
     cost_prior: tuple[float, float] | None = None
+
+    @field_validator("cost_prior")
+    @classmethod
+    def _cost_prior(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is None:
+            return value
+        shape, rate = value
+        if not (math.isfinite(shape) and shape > 1.0):
+            msg = (
+                "the shape (first number) must exceed 1 so the mean cost per outcome exists, "
+                f"got {shape!r}"
+            )
+            raise ValueError(msg)
+        if not (math.isfinite(rate) and rate > 0.0):
+            raise ValueError(f"the rate (second number) must be positive, got {rate!r}")
+        return value
 
 
 class SimulationSpec(_Frozen):

@@ -43,6 +43,30 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: der var kun totaler pr. gruppe, så der er brugt en Poisson-test; den kan ikke "
         "tage højde for forskelle mellem opslag, og intervallet kan være for smalt.",
     },
+    "poisson_totals_bayes": {
+        "en": "{metric}: only arm totals were given, so the Gamma–Poisson model treats the "
+        "applicants as independent; it cannot check overdispersion between postings, and its "
+        "credible intervals and probabilities may be far too confident.",
+        "da": "{metric}: der var kun totaler pr. gruppe, så Gamma–Poisson-modellen behandler "
+        "ansøgerne som uafhængige; den kan ikke tage højde for forskelle mellem opslag, og "
+        "intervallerne og sandsynlighederne kan være alt for sikre.",
+    },
+    "clustered_few_postings": {
+        "en": "{metric}: {count} comparisons have an arm with fewer than two postings; the "
+        "applicants of one posting are alike, and the variation between postings cannot be "
+        "estimated from one posting, so they are left blank (collect more data).",
+        "da": "{metric}: {count} sammenligninger har en gruppe med færre end to opslag; "
+        "ansøgerne til samme opslag ligner hinanden, og variationen mellem opslag kan ikke "
+        "vurderes ud fra ét opslag, så de er tomme (indsaml flere data).",
+    },
+    "fisher_interval": {
+        "en": "{metric}: in {count} comparisons with small counts the p-value is Fisher's exact "
+        "test, which is more cautious than the interval (the interval inverts the z-test), and "
+        "the two disagree on whether the difference is clear; read the p-value there.",
+        "da": "{metric}: i {count} sammenligninger med små tal er p-værdien fra Fishers eksakte "
+        "test, som er mere forsigtig end intervallet (intervallet hører til z-testen), og de to "
+        "er uenige om, hvorvidt forskellen er sikker; læs p-værdien dér.",
+    },
     "binomial_totals": {
         "en": "{metric}: only arm totals were given, so applicants are treated as independent; "
         "when postings were randomised the interval may be too narrow.",

@@ -48,10 +48,61 @@ def test_two_proportions_match_statsmodels(xc: int, nc: int, xt: int, nt: int) -
     if xc + xt not in (0, nc + nt):
         _, p = proportions_ztest([xt, xc], [nt, nc])
         assert float(res.p_value) == pytest.approx(p, rel=1e-9)
-    if xc > 0 and xt > 0:
-        low, high = confint_proportions_2indep(xt, nt, xc, nc, method="log", compare="ratio")
-        assert float(res.lift_ci_low) + 1 == pytest.approx(low, rel=1e-9)
+    if xc + xt > 0:
+        # the score interval for the ratio, which inverts the pooled z-test (no n/(n-1) factor)
+        low, high = _score_ratio_reference(xt, nt, xc, nc)
+        assert float(res.lift_ci_low) + 1 == pytest.approx(low, rel=1e-9, abs=1e-12)
         assert float(res.lift_ci_high) + 1 == pytest.approx(high, rel=1e-9)
+
+
+def _score_ratio_reference(
+    xt: int, nt: int, xc: int, nc: int, alpha: float = 0.05
+) -> tuple[float, float]:
+    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels divides by a zero count
+        low, high = confint_proportions_2indep(
+            xt, nt, xc, nc, method="score", compare="ratio", correction=False, alpha=alpha
+        )
+    return float(np.real(low)), float(np.real(high))
+
+
+def test_lift_interval_agrees_with_the_z_test() -> None:
+    """0/10 vs 4/10: p = 0.025 and the difference excludes 0; the Katz log interval with 0.5
+    added gave the lift (-0.45, inf). statsmodels' score interval for the ratio,
+    confint_proportions_2indep(4, 10, 0, 10, compare="ratio", method="score",
+    correction=False), is (1.2712, inf) and its score test p = 0.025347."""
+    res = compare_proportions(0, 10, 4, 10, test="z")
+    assert float(res.p_value) == pytest.approx(0.025347318677468277, rel=1e-9)
+    assert float(res.lift_ci_low) == pytest.approx(0.27121802003618, rel=1e-9)
+    assert float(res.lift_ci_high) == np.inf
+    assert float(res.diff_ci_low) > 0
+
+
+def test_lift_interval_excludes_zero_exactly_when_the_z_test_rejects() -> None:
+    rng = np.random.default_rng(3)
+    n_c, n_t = rng.integers(5, 80, 3000), rng.integers(5, 80, 3000)
+    x_c, x_t = rng.binomial(n_c, 0.3), rng.binomial(n_t, 0.4)
+    for alternative in ("two-sided", "greater", "less"):
+        res = compare_proportions(x_c, n_c, x_t, n_t, test="z", alternative=alternative)
+        excludes = (res.lift_ci_low > 0) | (res.lift_ci_high < 0)
+        np.testing.assert_array_equal(excludes, res.p_value < 0.05)
+
+
+@pytest.mark.parametrize(("xc", "nc", "xt", "nt"), CELLS)
+def test_one_sided_intervals_follow_the_alternative(xc: int, nc: int, xt: int, nt: int) -> None:
+    """A one-sided test gets a one-sided interval: the bound of the two-sided interval at
+    twice the error rate (statsmodels at alpha = 0.10), the other end at the possible range."""
+    two = compare_proportions(xc, nc, xt, nt, test="z", confidence_level=0.90)
+    greater = compare_proportions(xc, nc, xt, nt, test="z", alternative="greater")
+    less = compare_proportions(xc, nc, xt, nt, test="z", alternative="less")
+    assert float(greater.diff_ci_low) == pytest.approx(float(two.diff_ci_low))
+    assert float(greater.diff_ci_high) == 1.0
+    assert float(less.diff_ci_low) == -1.0
+    assert float(less.diff_ci_high) == pytest.approx(float(two.diff_ci_high))
+    assert float(greater.lift_ci_high) == np.inf
+    assert float(less.lift_ci_low) == -1.0
+    low, high = _score_ratio_reference(xt, nt, xc, nc, alpha=0.10)
+    assert float(greater.lift_ci_low) + 1 == pytest.approx(low, rel=1e-9, abs=1e-12)
+    assert float(less.lift_ci_high) + 1 == pytest.approx(high, rel=1e-9)
 
 
 @pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
@@ -326,3 +377,101 @@ def test_landing_page_ab_test_real_data(real_data: Path) -> None:
     _, p = proportions_ztest([xt, xc], [nt, nc])
     assert float(res.p_value) == pytest.approx(p, rel=1e-9)
     assert float(res.p_value) > 0.05  # the well-known null result of this test
+
+
+COUNTS_C = np.array([0.0, 3, 12, 5, 1, 30, 7, 2])
+COUNTS_T = np.array([8.0, 14, 2, 40, 9, 22, 11, 6])
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less"])
+def test_one_sided_count_interval_is_scipys_welch(alternative: str) -> None:
+    """Before, a one-sided p-value stood beside a two-sided interval; the reference is
+    scipy.stats.ttest_ind(..., equal_var=False, alternative=...).confidence_interval()."""
+    res = compare_counts(
+        RatioStats.from_units(COUNTS_C),
+        RatioStats.from_units(COUNTS_T),
+        alternative=alternative,  # type: ignore[arg-type]
+    )
+    ref = stats.ttest_ind(COUNTS_T, COUNTS_C, equal_var=False, alternative=alternative)
+    ci = ref.confidence_interval(0.95)
+    assert float(res.p_value) == pytest.approx(ref.pvalue, rel=1e-9)
+    assert float(res.diff_ci_low) == pytest.approx(ci.low, rel=1e-9)
+    assert float(res.diff_ci_high) == pytest.approx(ci.high, rel=1e-9)
+    if alternative == "greater":
+        assert float(res.lift_ci_high) == np.inf
+    else:
+        assert float(res.lift_ci_low) == -1.0
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less"])
+def test_one_sided_paired_interval_is_scipys_paired_t(alternative: str) -> None:
+    res = compare_paired_ratios(
+        RatioStats.from_units(COUNTS_C),
+        RatioStats.from_units(COUNTS_T),
+        PairedStats.from_units(COUNTS_C, COUNTS_T),
+        alternative=alternative,  # type: ignore[arg-type]
+    )
+    ref = stats.ttest_rel(COUNTS_T, COUNTS_C, alternative=alternative)
+    ci = ref.confidence_interval(0.95)
+    assert float(res.p_value) == pytest.approx(ref.pvalue, rel=1e-9)
+    assert float(res.diff_ci_low) == pytest.approx(ci.low, rel=1e-9)
+    assert float(res.diff_ci_high) == pytest.approx(ci.high, rel=1e-9)
+
+
+def test_one_sided_lift_interval_agrees_with_the_one_sided_test() -> None:
+    rng = np.random.default_rng(8)
+    x_c = rng.negative_binomial(1.5, 1.5 / (1.5 + 6.0), (2000, 12))
+    x_t = rng.negative_binomial(1.5, 1.5 / (1.5 + 9.0), (2000, 12))
+    c, t = RatioStats.from_units(x_c), RatioStats.from_units(x_t)
+    for alternative in ("greater", "less"):
+        res = compare_counts(c, t, alternative=alternative)
+        excludes = (res.lift_ci_low > 0) | (res.lift_ci_high < 0)
+        defined = np.isfinite(res.lift)
+        np.testing.assert_array_equal(excludes[defined], (res.p_value < 0.05)[defined])
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less"])
+def test_one_sided_poisson_interval_is_one_sided_clopper_pearson(alternative: str) -> None:
+    """The rate ratio's bound transforms scipy's one-sided exact binomial interval."""
+    res = compare_poisson_totals(30, 20.0, 60, 25.0, alternative=alternative)  # type: ignore[arg-type]
+    ref = stats.binomtest(60, 90, 25.0 / 45.0, alternative=alternative)  # type: ignore[arg-type]
+    ci = ref.proportion_ci(0.95, method="exact")
+    scale = 20.0 / 25.0
+    assert float(res.p_value) == pytest.approx(ref.pvalue, rel=1e-9)
+    if alternative == "greater":
+        assert float(res.lift_ci_low) + 1 == pytest.approx(ci.low / (1 - ci.low) * scale)
+        assert float(res.lift_ci_high) == np.inf
+        assert float(res.diff_ci_high) == np.inf
+    else:
+        assert float(res.lift_ci_low) == -1.0
+        assert float(res.lift_ci_high) + 1 == pytest.approx(ci.high / (1 - ci.high) * scale)
+        assert float(res.diff_ci_low) == -np.inf
+
+
+def test_bootstrap_lift_of_a_zero_hire_arm_is_open_from_minus_one() -> None:
+    """Cost per hire with no hires in the control: the delta method gives the lift (-1, inf)
+    and the bootstrap gave (-inf, inf) — a lift below -100 % is impossible."""
+    cost, no_hires = [1000.0, 2000.0, 1500.0], [0.0, 0.0, 0.0]
+    delta = compare_ratios(
+        RatioStats.from_units(cost, no_hires), RatioStats.from_units(cost, [1.0, 0.0, 2.0])
+    )
+    boot = bootstrap_ratios(cost, no_hires, cost, [1.0, 0.0, 2.0], rng=1).comparison
+    for res in (delta, boot):
+        assert float(res.lift_ci_low) == -1.0
+        assert float(res.lift_ci_high) == np.inf
+        assert float(res.diff_ci_low) == -np.inf
+
+
+def test_no_lift_interval_goes_below_minus_one() -> None:
+    rng = np.random.default_rng(4)
+    cost_c, cost_t = rng.gamma(2.0, 3000.0, (400, 5)), rng.gamma(2.0, 3000.0, (400, 5))
+    hires_c, hires_t = rng.poisson(0.5, (400, 5)), rng.poisson(0.3, (400, 5))
+    delta = compare_ratios(
+        RatioStats.from_units(cost_c, hires_c), RatioStats.from_units(cost_t, hires_t)
+    )
+    assert np.all(delta.lift_ci_low[np.isfinite(delta.lift_ci_low)] >= -1.0)
+    totals = compare_poisson_totals(hires_c.sum(1), 5.0, hires_t.sum(1), 5.0)
+    assert np.all(totals.lift_ci_low[np.isfinite(totals.lift_ci_low)] >= -1.0)
+    for i in range(20):
+        boot = bootstrap_ratios(cost_c[i], hires_c[i], cost_t[i], hires_t[i], rng=i).comparison
+        assert float(boot.lift_ci_low) >= -1.0

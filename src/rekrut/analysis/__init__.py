@@ -177,6 +177,7 @@ def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[
         if is_paired(experiment, summary, metric):
             notes.append(Note("source_unpaired", {"metric": metric.id}))
         block = bayes_block(metric, cells, mode, experiment, plan)
+        notes.extend(block.notes)
         _no_data_note(experiment, summary, metric, empty_cells(metric, cells), notes)
         sizes = (sizes_of(metric, mode, cells.control), sizes_of(metric, mode, cells.treatment))
         blocks.append((metric, *sizes, block))

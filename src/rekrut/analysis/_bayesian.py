@@ -23,6 +23,7 @@ from rekrut.analysis._result import ESTIMATE_COLUMNS
 from rekrut.data import SUFFICIENT_COLUMNS, Moments
 from rekrut.metrics import Metric
 from rekrut.model import Experiment
+from rekrut.notes import Note
 from rekrut.stats import (
     BayesComparison,
     bayes_compare_cost_per_outcome,
@@ -50,6 +51,7 @@ class BayesBlock:
     prob_best: FloatArray
     prob_best_control: FloatArray
     decision: np.ndarray
+    notes: tuple[Note, ...] = ()
 
 
 def _all_arms(cells: Cells, key: str) -> FloatArray:
@@ -223,6 +225,12 @@ def bayes_block(
     A cell whose control or treatment has no data (no postings, or no trials for a share) is
     not compared: its values are NaN and its decision ``"no_data"``, never the prior presented
     as a result; so is P(best) in a group where any arm has no data.
+
+    A share over the applicants of randomised postings (clustered) needs at least two postings
+    in each arm to estimate the variation between postings (the design effect). With fewer,
+    the comparison is not made: the arms' values stand, everything else is NaN, the decision
+    is ``"continue"`` and the block carries a ``clustered_few_postings`` note. Counts from arm
+    totals carry a ``poisson_totals_bayes`` note: overdispersion cannot be checked.
     """
     model = _MODELS[metric.kind]
     empty_arms = _without_data(metric, cells.everyone)  # (groups, arms)
@@ -236,13 +244,33 @@ def bayes_block(
     if not np.isclose(level, plan.confidence_level):
         decider, _ = model(cells, mode, experiment, plan, level, metric.direction)
     decision = rope_decision(decider, rope=experiment.bayes.rope, on="lift")
+    notes: list[Note] = []
+    if mode == "totals" and metric.kind == "count":
+        notes.append(Note("poisson_totals_bayes", {"metric": metric.id}))
+    single = _single_posting(metric, mode, cells) & ~empty_arms  # (groups, arms)
+    if single.any():
+        # one posting's applicants tell nothing of the variation between postings: the design
+        # effect cannot be estimated, and the raw counts would pretend they are independent
+        few = (single[:, :1] | single[:, 1:]) & ~(empty_arms[:, :1] | empty_arms[:, 1:])
+        comparison = _blank(comparison, few, keep=("control_value", "treatment_value"))
+        decision = np.where(few, "continue", decision)
+        best = np.where(single.any(axis=1, keepdims=True), np.nan, best)
+        notes.append(Note("clustered_few_postings", {"metric": metric.id, "count": int(few.sum())}))
     if empty_arms.any():
         empty = empty_arms[:, :1] | empty_arms[:, 1:]
         comparison = _blank(comparison, empty)
         decision = np.where(empty, "no_data", decision)
         best = np.where(empty_arms.any(axis=1, keepdims=True), np.nan, best)
     control_best = np.broadcast_to(best[:, :1], best[:, 1:].shape)
-    return BayesBlock(comparison, best[:, 1:], control_best, decision)
+    return BayesBlock(comparison, best[:, 1:], control_best, decision, tuple(notes))
+
+
+def _single_posting(metric: Metric, mode: Mode, cells: Cells) -> np.ndarray:
+    """(groups, arms): arms of a clustered share with fewer than two postings."""
+    if metric.kind != "proportion" or mode != "clustered":
+        return np.zeros(cells.everyone.n.shape, dtype=bool)
+    result: np.ndarray = cells.everyone.n < 2
+    return result
 
 
 def empty_cells(metric: Metric, cells: Cells) -> np.ndarray:
@@ -289,10 +317,14 @@ def _stand_in(cells: Cells, empty_arms: np.ndarray) -> Cells:
     )
 
 
-def _blank(comparison: BayesComparison, empty: np.ndarray) -> BayesComparison:
-    """The comparison with NaN in the cells that had no data."""
+def _blank(
+    comparison: BayesComparison, empty: np.ndarray, keep: tuple[str, ...] = ()
+) -> BayesComparison:
+    """The comparison with NaN in the cells that had no data (``keep`` names fields kept)."""
     values: dict[str, Any] = {
-        f.name: np.where(empty, np.nan, getattr(comparison, f.name))
+        f.name: getattr(comparison, f.name)
+        if f.name in keep
+        else np.where(empty, np.nan, getattr(comparison, f.name))
         for f in fields(comparison)
         if f.name != "method"
     }

@@ -183,6 +183,7 @@ def _metric_block(
         comparison = compare(cells, plan)
         if note:
             notes.append(Note(note, {"metric": metric.id}))
+        _fisher_note(metric, comparison, plan, notes)
     if (
         metric.kind == "proportion"
         and summary.granularity == "arm_totals"
@@ -197,6 +198,22 @@ def _metric_block(
         sizes_of(metric, mode, cells.treatment),
         comparison,
     )
+
+
+def _fisher_note(metric: Metric, comparison: Comparison, plan: Plan, notes: list[Note]) -> None:
+    """Flag the cells where Fisher's p-value and the (z-test) score interval disagree.
+
+    The lift interval of two proportions inverts the z-test; where small counts made the
+    p-value Fisher's exact test, the two can disagree, and the reader is told which to trust.
+    """
+    if comparison.method not in ("fisher_exact", "z_or_fisher"):
+        return
+    with np.errstate(invalid="ignore"):
+        excludes = (comparison.lift_ci_low > 0) | (comparison.lift_ci_high < 0)
+        rejects = comparison.p_value < 1.0 - plan.confidence_level
+    disagree = (excludes != rejects) & np.isfinite(comparison.p_value)
+    if disagree.any():
+        notes.append(Note("fisher_interval", {"metric": metric.id, "count": int(disagree.sum())}))
 
 
 def is_paired(experiment: Experiment, summary: Summary, metric: Metric) -> bool:

@@ -103,7 +103,9 @@ def compare_poisson_totals(
     Comparison
         Rates (events per unit of exposure), their difference with a Wald interval, the rate
         ratio - 1 with the conditional exact (Clopper–Pearson) interval, and the conditional
-        exact test's p-value.
+        exact test's p-value. A one-sided ``alternative`` gives one-sided intervals (the
+        Clopper–Pearson bound at 1 - ``confidence_level``, which agrees with the one-sided
+        exact test); the lift never goes below -1.
 
     Notes
     -----
@@ -137,7 +139,9 @@ def compare_poisson_totals(
     with np.errstate(divide="ignore", invalid="ignore"):
         r_c, r_t = np.where(e_c > 0, x_c / e_c, np.nan), np.where(e_t > 0, x_t / e_t, np.nan)
         se = np.sqrt(x_c / e_c**2 + x_t / e_t**2)
-    z = stats.norm.isf((1.0 - confidence_level) / 2.0)
+    # a one-sided test gets a one-sided interval: one bound at the one-sided level
+    tail = (1.0 - confidence_level) / (2.0 if alternative == "two-sided" else 1.0)
+    z = stats.norm.isf(tail)
     diff = r_t - r_c
     total = x_c + x_t
     p = np.full(total.shape, np.nan)
@@ -148,7 +152,6 @@ def compare_poisson_totals(
             int(x_t[i]), int(total[i]), float(share[i]), alternative=alternative
         ).pvalue
     p = np.where(np.isfinite(share) & (total == 0), 1.0, p)
-    tail = (1.0 - confidence_level) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         pi_low = np.where(x_t > 0, special.betaincinv(x_t, total - x_t + 1.0, tail), 0.0)
         pi_high = np.where(x_t < total, special.betaincinv(x_t + 1.0, total - x_t, 1.0 - tail), 1.0)
@@ -156,13 +159,18 @@ def compare_poisson_totals(
         ratio_low = pi_low / (1.0 - pi_low) * scale
         ratio_high = np.where(pi_high < 1.0, pi_high / (1.0 - pi_high) * scale, np.inf)
         lift = np.where(r_c > 0, r_t / r_c - 1.0, np.nan)
+    diff_low, diff_high = diff - z * se, diff + z * se
+    if alternative == "greater":
+        diff_high, ratio_high = np.full_like(diff, np.inf), np.full_like(ratio_high, np.inf)
+    elif alternative == "less":
+        diff_low, ratio_low = np.full_like(diff, -np.inf), np.zeros_like(ratio_low)
     nan_if_empty = np.where(total > 0, 0.0, np.nan)
     return Comparison(
         control_value=r_c,
         treatment_value=r_t,
         diff=diff,
-        diff_ci_low=diff - z * se,
-        diff_ci_high=diff + z * se,
+        diff_ci_low=diff_low,
+        diff_ci_high=diff_high,
         lift=lift,
         lift_ci_low=ratio_low - 1.0 + nan_if_empty,
         lift_ci_high=ratio_high - 1.0 + nan_if_empty,

@@ -87,8 +87,11 @@ def wilson_interval(
     (0.1078, 0.6032)
     """
     check_confidence_level(confidence_level)
-    x, n = as_float_array(successes), as_float_array(trials)
-    z = stats.norm.isf((1.0 - confidence_level) / 2.0)
+    z = float(stats.norm.isf((1.0 - confidence_level) / 2.0))
+    return _wilson(as_float_array(successes), as_float_array(trials), z)
+
+
+def _wilson(x: FloatArray, n: FloatArray, z: float) -> WilsonInterval:
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
         denom = 1.0 + z * z / n
@@ -100,12 +103,12 @@ def wilson_interval(
 
 
 def _newcombe(
-    x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray, level: float
+    x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray, z: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Newcombe's hybrid score interval (method 10) for p_t - p_c."""
-    wc = wilson_interval(x_c, n_c, confidence_level=level)
+    """Newcombe's hybrid score interval (method 10) for p_t - p_c at critical value ``z``."""
+    wc = _wilson(x_c, n_c, z)
     lc, uc = wc.ci_low, wc.ci_high
-    wt = wilson_interval(x_t, n_t, confidence_level=level)
+    wt = _wilson(x_t, n_t, z)
     lt, ut = wt.ci_low, wt.ci_high
     with np.errstate(divide="ignore", invalid="ignore"):
         pc, pt = x_c / n_c, x_t / n_t
@@ -115,21 +118,60 @@ def _newcombe(
     return low, high
 
 
-def _log_ratio_interval(
-    x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray, level: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Katz log interval for p_t / p_c; 0.5 is added to the counts of a cell with a zero."""
-    z = stats.norm.isf((1.0 - level) / 2.0)
-    zero = (x_c == 0) | (x_t == 0)
-    xc, xt = np.where(zero, x_c + 0.5, x_c), np.where(zero, x_t + 0.5, x_t)
-    nc, nt = np.where(zero, n_c + 0.5, n_c), np.where(zero, n_t + 0.5, n_t)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.log((xt / nt) / (xc / nc))
-        se = np.sqrt(1.0 / xt - 1.0 / nt + 1.0 / xc - 1.0 / nc)
-        ratio = (x_t / n_t) / (x_c / n_c)
-    low = np.exp(log_ratio - z * se)
-    high = np.where(x_c == 0, np.inf, np.exp(log_ratio + z * se))
-    return ratio, low, high
+def _score_statistic(
+    theta: FloatArray, x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray
+) -> FloatArray:
+    """Score statistic of H: p_t = theta p_c (Koopman; Miettinen–Nurminen without n/(n-1)).
+
+    The restricted maximum-likelihood estimates solve a quadratic (Farrington–Manning); at
+    theta = 1 they are the pooled proportion and the statistic is the pooled z-test's.
+    """
+    total, successes = n_c + n_t, x_c + x_t
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a = total * theta
+        b = -(n_t * theta + x_t + n_c + x_c * theta)
+        root = np.sqrt(np.maximum(b * b - 4.0 * a * successes, 0.0))
+        p_c = (-b - root) / (2.0 * a)
+        p_t = theta * p_c
+        var = p_t * (1.0 - p_t) / n_t + theta * theta * p_c * (1.0 - p_c) / n_c
+        stat = (x_t / n_t - theta * x_c / n_c) / np.sqrt(np.maximum(var, 0.0))
+    # 0 / 0: nothing to tell theta from the data (no successes, or all, in both arms)
+    return np.asarray(np.nan_to_num(stat, nan=0.0), dtype=np.float64)
+
+
+_LOG_THETA = 40.0  # bisection range of log(theta): ratios beyond e^40 are open-ended
+
+
+def _score_ratio_interval(
+    x_c: FloatArray, n_c: FloatArray, x_t: FloatArray, n_t: FloatArray, level: float, side: str
+) -> tuple[FloatArray, FloatArray]:
+    """Score interval for p_t / p_c: every theta the score test does not reject.
+
+    Two-sided: |stat| <= z_(1 - a/2); ``"greater"``: stat <= z_(1 - a), so [low, inf);
+    ``"less"``: stat >= -z_(1 - a), so [0, high]. The statistic falls as theta grows, so each
+    bound is found by bisection on log(theta), all cells at once.
+    """
+    alpha = 1.0 - level
+    crit = float(stats.norm.isf(alpha / 2.0 if side == "two-sided" else alpha))
+
+    def bound(target: float) -> FloatArray:
+        lo = np.full(x_c.shape, -_LOG_THETA)
+        hi = np.full(x_c.shape, _LOG_THETA)
+        for _ in range(64):
+            mid = (lo + hi) / 2.0
+            above = _score_statistic(np.exp(mid), x_c, n_c, x_t, n_t) > target
+            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+        return np.asarray((lo + hi) / 2.0, dtype=np.float64)
+
+    low = np.zeros(x_c.shape)
+    high = np.full(x_c.shape, np.inf)
+    if side in ("two-sided", "greater"):
+        edge = _score_statistic(np.full(x_c.shape, np.exp(-_LOG_THETA)), x_c, n_c, x_t, n_t)
+        low = np.where(edge <= crit, 0.0, np.exp(bound(crit)))
+    if side in ("two-sided", "less"):
+        edge = _score_statistic(np.full(x_c.shape, np.exp(_LOG_THETA)), x_c, n_c, x_t, n_t)
+        high = np.where(edge >= -crit, np.inf, np.exp(bound(-crit)))
+    return low, high
 
 
 def _z_test(
@@ -215,23 +257,33 @@ def compare_proportions(
     -------
     Comparison
         ``diff`` = p_t - p_c with Newcombe's hybrid score interval; ``lift`` = p_t / p_c - 1 with
-        the Katz log interval. Undefined values are NaN: every value when a trial count is 0; the
-        lift when the control proportion is 0, whose interval is then open upwards (+inf).
+        the score interval for the ratio, which inverts the z-test. Undefined values are NaN:
+        every value when a trial count is 0; the lift when the control proportion is 0, whose
+        interval is then open upwards (+inf). A one-sided ``alternative`` gives one-sided
+        intervals: ``"greater"`` bounds from below (diff up to 1, lift up to +inf), ``"less"``
+        from above (diff from -1, lift from -1).
 
     Notes
     -----
     Assumes independent trials with a common success probability within each arm — true when
     the trial itself was randomised (impressions, postings). The diff interval is method 10 of
-    Newcombe [1]_; the ratio interval is Katz et al. [2]_ with 0.5 added to both counts of a cell
-    with a zero. Fisher's test conditions on both margins and is conservative.
+    Newcombe [1]_. The ratio interval is the score interval of Koopman [2]_ (Miettinen and
+    Nurminen's without their n/(n-1) factor): every θ whose score test of p_t = θ p_c is not
+    rejected. At θ = 1 that statistic is the pooled z-test's, so with ``test="z"`` the lift
+    interval excludes 0 exactly when ``p_value`` is below 1 - ``confidence_level`` (the
+    one-sided ones too), zero counts included. Fisher's test (``"fisher"``, or ``"auto"`` in
+    small cells) conditions on both margins and is conservative; the intervals stay the score
+    intervals, so in those cells (``method`` ``fisher_exact`` or ``z_or_fisher``) an interval
+    can exclude 0 while Fisher's p-value is above the level (0/10 vs 4/10: Fisher's p = 0.087,
+    lift interval (0.27, inf)); :func:`rekrut.analyze` flags such cells with a note.
 
     References
     ----------
     .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between independent
        proportions: comparison of eleven methods. Statistics in Medicine 17(8), 873-890.
        https://doi.org/10.1002/(SICI)1097-0258(19980430)17:8<873::AID-SIM779>3.0.CO;2-I
-    .. [2] Katz, D. et al. (1978). Obtaining confidence intervals for the risk ratio in cohort
-       studies. Biometrics 34(3), 469-474. https://doi.org/10.2307/2530610
+    .. [2] Koopman, P. A. R. (1984). Confidence intervals for the ratio of two binomial
+       proportions. Biometrics 40(2), 513-517. https://doi.org/10.2307/2531405
 
     Examples
     --------
@@ -256,8 +308,17 @@ def compare_proportions(
     empty = (n_c == 0) | (n_t == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         pc, pt = x_c / n_c, x_t / n_t
-    diff_low, diff_high = _newcombe(x_c, n_c, x_t, n_t, confidence_level)
-    ratio, lift_low, lift_high = _log_ratio_interval(x_c, n_c, x_t, n_t, confidence_level)
+    alpha = 1.0 - confidence_level
+    # a one-sided interval is one side of the two-sided interval at twice the error rate
+    z_crit = float(stats.norm.isf(alpha / 2.0 if alternative == "two-sided" else alpha))
+    diff_low, diff_high = _newcombe(x_c, n_c, x_t, n_t, z_crit)
+    if alternative == "greater":
+        diff_high = np.ones_like(diff_high)
+    elif alternative == "less":
+        diff_low = -np.ones_like(diff_low)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = pt / pc
+    ratio_low, ratio_high = _score_ratio_interval(x_c, n_c, x_t, n_t, confidence_level, alternative)
     z, p = _z_test(x_c, n_c, x_t, n_t, alternative)
     use_fisher = _needs_fisher(x_c, n_c, x_t, n_t, test, small_count) & ~empty
     p = p.copy()
@@ -273,8 +334,8 @@ def compare_proportions(
         diff_ci_low=diff_low + nan,
         diff_ci_high=diff_high + nan,
         lift=lift,
-        lift_ci_low=lift_low - 1.0 + nan,
-        lift_ci_high=lift_high - 1.0 + nan,
+        lift_ci_low=ratio_low - 1.0 + nan,
+        lift_ci_high=ratio_high - 1.0 + nan,
         statistic=z + nan,
         p_value=np.minimum(p, 1.0) + nan,
         method=_method_name(test, bool(use_fisher.any()), bool((~use_fisher & ~empty).any())),

@@ -128,8 +128,13 @@ def compare_ratios(
         ``diff`` with a Welch–Satterthwaite t interval on the delta-method standard error, and
         ``lift`` with Fieller's interval for the ratio, which inverts the same t-test: it
         excludes 0 exactly when ``p_value`` is below 1 - ``confidence_level``, and is open
-        above when the control's value cannot be told from 0. An arm with ``sum(y) = 0`` (for
-        example no hires) has an undefined value (NaN) and open-ended intervals.
+        above when the control's value cannot be told from 0. The values are taken to be
+        nonnegative (counts, costs), so the lift interval is clipped to its possible range
+        ``[-1, inf)``. An arm with ``sum(y) = 0`` (for example no hires) has an undefined value
+        (NaN) and open-ended intervals: ``(-inf, inf)`` for the difference, ``(-1, inf)`` for
+        the lift. A one-sided ``alternative`` gives one-sided intervals at the one-sided
+        critical value: ``"greater"`` bounds from below (up to +inf), ``"less"`` from above
+        (the difference from -inf, the lift from -1).
 
     Notes
     -----
@@ -196,12 +201,18 @@ def _conclude(
     df = np.where(degenerate, np.inf, df)
     t = np.where(degenerate, np.where(diff == 0, 0.0, np.copysign(np.inf, diff)), t)
     p = _p_value(t, df, alternative)
-    crit = stats.t.isf((1.0 - confidence_level) / 2.0, df)
+    alpha = 1.0 - confidence_level
+    # a one-sided test gets a one-sided interval: one bound at the one-sided critical value
+    crit = stats.t.isf(alpha / 2.0 if alternative == "two-sided" else alpha, df)
     with np.errstate(invalid="ignore"):
         low, high = diff - crit * se, diff + crit * se
     undefined = np.isnan(r_c) | np.isnan(r_t)
     low, high = np.where(undefined, -np.inf, low), np.where(undefined, np.inf, high)
     lift, lift_low, lift_high = _lift(r_c, r_t, v_c, v_t, cov, crit, undefined)
+    if alternative == "greater":
+        high, lift_high = np.full_like(high, np.inf), np.full_like(lift_high, np.inf)
+    elif alternative == "less":
+        low, lift_low = np.full_like(low, -np.inf), np.where(np.isnan(lift_low), np.nan, -1.0)
     return Comparison(r_c, r_t, diff, low, high, lift, lift_low, lift_high, t, p, method)
 
 
@@ -390,7 +401,11 @@ def bootstrap_ratios(
         ``comparison`` holds the point estimates with percentile intervals for ``diff`` and
         ``lift``; its ``p_value`` is twice the smaller bootstrap tail share beyond 0 (a
         percentile-interval inversion) and ``statistic`` is NaN. Resamples whose denominator is
-        0 in an arm are left out and counted in ``zero_denominator_share``.
+        0 in an arm are left out and counted in ``zero_denominator_share``. The values are
+        taken to be nonnegative (costs, counts), so the lift interval is clipped to its
+        possible range ``[-1, inf)``: with no usable resample (an arm without hires in every
+        resample) it is ``(-1, inf)``, as :func:`compare_ratios` gives, and the difference's
+        ``(-inf, inf)``.
 
     Notes
     -----
@@ -426,6 +441,9 @@ def bootstrap_ratios(
     nan = as_float_array(np.nan)
     diff_low, diff_high = _quantiles(diff_draws, tails)
     lift_low, lift_high = _quantiles(lift_draws, tails)
+    # a ratio of nonnegative sums is at least 0, so the lift is at least -1: the same open
+    # interval (-1, inf) as the delta method's when no resample has a usable control value
+    lift_low = np.maximum(lift_low, -1.0)
     if diff_draws.size:
         p = min(1.0, 2.0 * min(np.mean(diff_draws <= 0), np.mean(diff_draws >= 0)))
     else:
