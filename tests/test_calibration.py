@@ -151,6 +151,17 @@ def test_sequential_and_three_arms() -> None:
     assert set(check.table["method"]) == {"msprt"}
 
 
+def test_sequential_is_checked_per_group_in_batches() -> None:
+    exp = _experiment(["applications_per_posting"])
+    data = rk.simulate(exp, postings=80, rng=4)
+    data["region"] = np.where(np.arange(len(data)) % 2 == 0, "nord", "syd")
+    check = rk.check_calibration(
+        exp, data, replications=12, method="sequential", by=["region"], rng=3
+    )
+    assert sorted(check.table["region"]) == ["nord", "syd"]
+    assert (check.table["replications"] == 12).all()
+
+
 def test_metrics_selects_a_subset() -> None:
     exp = _experiment(["applications_per_posting", "fill_rate"])
     data = rk.simulate(exp, postings=60, rng=1)
@@ -178,7 +189,6 @@ def test_arm_totals_are_refused() -> None:
     [
         ({"replications": 0}, "positive whole number"),
         ({"method": "magic"}, "method must be"),
-        ({"method": "sequential", "by": ["job_category"]}, "does not take by="),
         ({"by": ["region"]}, "grouping column is missing"),
     ],
 )

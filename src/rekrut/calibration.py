@@ -5,8 +5,7 @@ The arm labels of the postings are re-randomised many times, keeping the arm siz
 postings — so each comparison's null hypothesis is true by construction, and the configured
 analysis should reject at the nominal rate. Replications are analysed in batches: R permuted
 copies of the table are stacked with a ``_replication`` column and compared in one
-``rk.analyze(..., by=[*by, "_replication"])`` call (the sequential method, which takes no
-``by``, runs once per replication).
+``rk.analyze(..., by=[*by, "_replication"])`` call, whatever the method.
 """
 
 from __future__ import annotations
@@ -204,8 +203,6 @@ def check_calibration(
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise InputError(f"replications must be a positive whole number, got {replications!r}")
     by = tuple(by or ())
-    if method == "sequential" and by:
-        raise InputError("method='sequential' does not take by=; check each group separately")
     _check_unit(experiment)
     experiment = _with_metrics(experiment, metrics)
     frame, source = _posting_frame(experiment, data, by)
@@ -338,7 +335,7 @@ def _replicate(
     assert isinstance(arm, pd.Categorical)
     codes = np.asarray(arm.codes)
     groups = _groups(frame, by)
-    per_batch = 1 if method == "sequential" else max(1, _MAX_ROWS_PER_BATCH // len(frame))
+    per_batch = max(1, _MAX_ROWS_PER_BATCH // len(frame))
     starts = range(0, replications, per_batch)
     tables = []
     for start in progress_bar(starts, total=len(starts), desc="A/A", enabled=show):
@@ -352,7 +349,7 @@ def _replicate(
             experiment,
             PostingData(stacked, "postings", source),
             method=method,
-            by=None if method == "sequential" else [*by, REPLICATION],
+            by=[*by, REPLICATION],
             progress=show and len(starts) == 1,  # one batch: the analysis shows its own bar
             rng=int(gen.integers(2**63)),
         )
