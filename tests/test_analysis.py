@@ -366,3 +366,20 @@ def test_fisher_cells_whose_interval_disagrees_are_flagged() -> None:
     z = rk.analyze(exp, data, proportion_test="z")
     assert z.table["p_value"].item() == pytest.approx(0.025347318677468277)
     assert z.notes == ()
+
+
+def test_time_to_hire_alone_by_group() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "tth",
+            "control": "A",
+            "metrics": ["time_to_hire_days"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+    data = rk.simulate(exp, postings=120, rng=3)
+    data["region"] = np.where(np.arange(len(data)) % 2 == 0, "Nord", "Syd")
+    table = rk.analyze(exp, data, by=["region"]).table
+    assert table["region"].tolist() == ["Nord", "Syd"]
+    assert np.isfinite(table["p_value"]).all()
+    assert (table["n_control"] + table["n_treatment"]).sum() == len(data)
