@@ -239,3 +239,116 @@ def test_arm_totals_fall_back_to_the_frequentist_method_with_a_note() -> None:
     result = rk.analyze(exp, totals, method="randomization")
     assert list(result.table["method"]) == ["poisson_exact"]
     assert [n.code for n in result.notes] == ["randomization_totals", "poisson_totals"]
+
+
+# --- calibration by simulation -------------------------------------------------------------
+# Data-generating processes that look like municipal channel tests. Every replicate is one
+# cell of one vectorised call; seeds are fixed, so the figures below are reproducible.
+
+REPLICATES = 1500
+
+
+def _applicants(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Zero-inflated negative-binomial applicant counts with a heavy tail.
+
+    A quarter of postings get nobody; 7 % are popular (mean 350, so a few have 300+); the rest
+    have a mean of 20 with strong overdispersion (NB shape 0.7).
+    """
+    popular = rng.random(n) < 0.07
+    mean = np.where(popular, 350.0, 20.0)
+    shape = np.where(popular, 2.0, 0.7)
+    counts = rng.negative_binomial(shape, shape / (shape + mean))
+    return np.where(rng.random(n) < 0.25, 0, counts).astype(float)
+
+
+def _qualified(rng: np.random.Generator, apps: np.ndarray) -> np.ndarray:
+    """Qualified applicants clustered in postings: a posting-level share ~ Beta (ICC 0.15)."""
+    share = rng.beta(0.45 * 5.67, 0.55 * 5.67, size=apps.size)
+    return rng.binomial(apps.astype(int), share).astype(float)
+
+
+def _sizes(rng: np.random.Generator, design: str) -> tuple[int, int]:
+    if design == "1:4":
+        return 20, 5
+    return int(rng.integers(4, 9)), int(rng.integers(4, 9))  # 4-8 postings per arm
+
+
+def _simulate(
+    seed: int,
+    design: str,
+    metric: str,
+    effect: str = "none",
+    size: float = 0.0,
+) -> tuple[np.ndarray, ...]:
+    """Stack REPLICATES experiments as cells: x, y, treated, cell."""
+    rng = np.random.default_rng(seed)
+    xs, ys, ts, cells = [], [], [], []
+    for r in range(REPLICATES):
+        n_c, n_t = _sizes(rng, design)
+        n = n_c + n_t
+        apps = _applicants(rng, n)
+        treated = np.r_[np.zeros(n_c), np.ones(n_t)]
+        if metric == "qualified_share":
+            x, y = _qualified(rng, apps), apps
+        else:
+            x, y = apps, np.ones(n)
+        if effect == "shift":  # every treated posting gets `size` more (per unit of y)
+            x = x + size * y * treated
+        elif effect == "scale":  # every treated posting's count times `size`
+            x = np.where(treated == 1, x * size, x)
+        elif effect == "spread":  # same mean, treated postings ten times as variable
+            x = np.where(treated == 1, x * 10 * (rng.random(n) < 0.1), x)
+        xs.append(x)
+        ys.append(y)
+        ts.append(treated)
+        cells.append(np.full(n, r))
+    return tuple(np.concatenate(v) for v in (xs, ys, ts, cells))
+
+
+def _calibrate(seed: int, design: str, metric: str, effect: str = "none", size: float = 0.0):  # type: ignore[no-untyped-def]
+    x, y, t, cell = _simulate(seed, design, metric, effect, size)
+    return randomization_test(x, y, t, cell, n_cells=REPLICATES, n_resamples=999, rng=seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("design", "metric"),
+    [
+        ("4-8", "applications_per_posting"),
+        ("1:4", "applications_per_posting"),
+        ("4-8", "qualified_share"),
+        ("1:4", "qualified_share"),
+    ],
+)
+def test_aa_false_positive_rate(design: str, metric: str) -> None:
+    res = _calibrate(1, design, metric)
+    usable = ~np.isnan(res.p_value)
+    rate = float(np.mean(res.p_value[usable] <= ALPHA))
+    coverage = float(np.mean((res.diff_ci_low <= 0) & (res.diff_ci_high >= 0)))
+    print(f"A/A {design} {metric}: false-positive rate {rate:.3f}, coverage {coverage:.3f}")
+    assert 0.035 <= rate <= 0.065
+    assert 0.92 <= coverage <= 0.98
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("design", "metric", "effect", "size"),
+    [
+        ("4-8", "applications_per_posting", "shift", 8.0),
+        ("1:4", "applications_per_posting", "shift", 8.0),
+        ("4-8", "applications_per_posting", "scale", 1.5),
+        ("1:4", "qualified_share", "scale", 1.3),
+    ],
+)
+def test_interval_coverage_under_its_model(
+    design: str, metric: str, effect: str, size: float
+) -> None:
+    res = _calibrate(2, design, metric, effect, size)
+    if effect == "shift":
+        covered = (res.diff_ci_low <= size) & (res.diff_ci_high >= size)
+    else:
+        covered = (res.lift_ci_low <= size - 1) & (res.lift_ci_high >= size - 1)
+    known = ~np.isnan(res.lift_ci_low) if effect == "scale" else np.ones(REPLICATES, bool)
+    coverage = float(np.mean(covered[known]))
+    print(f"{effect} {size} {design} {metric}: coverage {coverage:.3f} of {int(known.sum())}")
+    assert 0.92 <= coverage <= 0.98
