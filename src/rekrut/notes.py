@@ -101,6 +101,14 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: opslaget er ikke den enhed, der er fordelt tilfældigt i dette forsøg, så "
         "opslagene kan ikke fordeles om; den frekventistiske metode er brugt i stedet.",
     },
+    "randomization_monte_carlo": {
+        "en": "{metric}: too many re-assignments to enumerate in {count} comparisons, so "
+        "{n_resamples} random ones were drawn; the p-values' Monte Carlo standard error is at "
+        "most {mcse}.",
+        "da": "{metric}: for mange omfordelinger til at gennemgå alle i {count} sammenligninger, så "
+        "der er trukket {n_resamples} tilfældige; p-værdiernes Monte Carlo-standardfejl er højst "
+        "{mcse}.",
+    },
     "randomization_duration": {
         "en": "{metric}: time to hire is censored for open postings, so it is compared by the "
         "frequentist method (Kaplan–Meier, log-rank test), not re-randomised.",

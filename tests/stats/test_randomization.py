@@ -197,7 +197,11 @@ def test_analyze_with_randomization() -> None:
     randomised = table[table["metric"] != "time_to_hire_days"]
     assert set(randomised["method"]) == {"randomization"}
     assert set(table.loc[table["metric"] == "time_to_hire_days", "method"]) == {"log_rank"}
-    assert [n.code for n in result.notes] == ["randomization_duration"]
+    codes = [n.code for n in result.notes]
+    assert codes.count("randomization_monte_carlo") == 7  # every re-randomised metric: 111 + 86
+    assert "randomization_duration" in codes
+    note = next(n for n in result.notes if n.code == "randomization_monte_carlo")
+    assert "500 random ones" in note.text("en")
     freq = rk.analyze(exp, rng=3).table
     same = freq["metric"] != "time_to_hire_days"
     assert np.allclose(table.loc[same, "diff"], freq.loc[same, "diff"])

@@ -48,7 +48,7 @@ def randomization_blocks(
         metric = get_metric(metric_id)
         why = reason or ("duration" if metric.kind == "duration" else None)
         if why is None:
-            blocks.append(_block(experiment, postings, summary, metric, plan))
+            blocks.append(_block(experiment, postings, summary, metric, plan, notes))
             continue
         notes.append(Note(f"randomization_{why}", {"metric": metric.id}))
         single = experiment.model_copy(update={"metrics": [metric_id]})
@@ -65,7 +65,12 @@ def _fallback_reason(experiment: Experiment, summary: Summary) -> str | None:
 
 
 def _block(
-    experiment: Experiment, postings: PostingData, summary: Summary, metric: Metric, plan: Plan
+    experiment: Experiment,
+    postings: PostingData,
+    summary: Summary,
+    metric: Metric,
+    plan: Plan,
+    notes: list[Note],
 ) -> Block:
     needed = [metric.numerator] + ([] if metric.per_posting else [metric.denominator])
     units = unit_columns(postings, experiment, summary.groups, summary.by, needed)
@@ -94,6 +99,15 @@ def _block(
         confidence_level=plan.confidence_level,
         rng=plan.rng,
     )
+    drawn = ~res.exact & (res.n_reassignments > 0)
+    if drawn.any():
+        params = {
+            "metric": metric.id,
+            "count": int(drawn.sum()),
+            "n_resamples": plan.n_resamples,
+            "mcse": f"{float(np.nanmax(res.p_value_mcse[drawn])):.2g}",
+        }
+        notes.append(Note("randomization_monte_carlo", params))
     shape = (n_groups, n_treat)
     fields_ = {
         name: np.asarray(getattr(res, name)).reshape(shape)
