@@ -81,6 +81,21 @@ def test_monte_carlo_pvalue_is_never_zero_and_seeded() -> None:
     assert again.to_dict() == res.to_dict()
 
 
+def test_random_reassignments_drawn_in_blocks_give_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import rekrut.stats._randomization as module
+
+    rng = np.random.default_rng(2)
+    x = rng.negative_binomial(0.7, 0.02, size=60).astype(float)
+    t = np.r_[np.zeros(45), np.ones(15)]
+    whole = randomization_test(x, np.ones(60), t, n_resamples=500, rng=9)
+    monkeypatch.setattr(module, "_BLOCK", 60 * 7)  # 7 re-assignments per block
+    blocks = randomization_test(x, np.ones(60), t, n_resamples=500, rng=9)
+    assert blocks.n_reassignments[0] == 500
+    assert blocks.to_dict() == whole.to_dict()
+
+
 def test_cells_are_independent_tests_in_one_call() -> None:
     rng = np.random.default_rng(1)
     sizes = [(4, 6), (5, 5), (3, 9), (8, 4)]

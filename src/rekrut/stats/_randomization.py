@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from itertools import combinations
 
 import numpy as np
@@ -28,6 +28,7 @@ from rekrut.stats._result import (
 __all__ = ["RandomizationResult", "randomization_test"]
 
 _BISECTION_STEPS = 32
+_BLOCK = 1 << 22  # re-assignment indicators held at once (32 MiB)
 _TIES = float(np.finfo(np.float64).eps * 100)
 _BRACKET_STEPS = 60
 
@@ -61,34 +62,41 @@ class _Null:
     yt_c: FloatArray
 
 
-def _assignments(
-    n: int, n_t: int, max_exact: int, n_resamples: int, gen: np.random.Generator
-) -> tuple[NDArray[np.float64], bool]:
-    """Rows of 0/1 treatment indicators: every re-assignment, or random ones."""
+def _null(x: FloatArray, y: FloatArray, t: FloatArray, rows: FloatArray) -> _Null:
+    """Arm sums of one block of re-assignments (rows of 0/1 treatment indicators)."""
+    parts = np.stack([x * (1.0 - t), x * t, y, y * t], axis=1)
+    treated = rows @ parts
+    control = parts.sum(axis=0) - treated
+    return _Null(*treated.T, *control.T)
+
+
+def _reassigned(
+    x: FloatArray,
+    y: FloatArray,
+    t: FloatArray,
+    max_exact: int,
+    n_resamples: int,
+    gen: np.random.Generator,
+) -> tuple[_Null, bool]:
+    """Arm sums over every re-assignment, or over ``n_resamples`` random ones.
+
+    Random re-assignments are drawn in blocks of about four million indicators, so a cell with
+    many postings needs memory for one block, not for all of them.
+    """
+    n, n_t = t.size, int(t.sum())
     total = math.comb(n, n_t)
     if total <= max_exact:
         rows = np.zeros((total, n))
         chosen = np.array(list(combinations(range(n), n_t)), dtype=np.intp).reshape(total, n_t)
         rows[np.arange(total)[:, None], chosen] = 1.0
-        return rows, True
-    base = np.zeros((n_resamples, n))
-    base[:, :n_t] = 1.0
-    return gen.permuted(base, axis=1), False
-
-
-def _null(x: FloatArray, y: FloatArray, t: FloatArray, rows: FloatArray) -> _Null:
-    c = 1.0 - rows
-    x_c_part, x_t_part = x * (1.0 - t), x * t
-    return _Null(
-        rows @ x_c_part,
-        rows @ x_t_part,
-        rows @ y,
-        rows @ (y * t),
-        c @ x_c_part,
-        c @ x_t_part,
-        c @ y,
-        c @ (y * t),
-    )
+        return _null(x, y, t, rows), True
+    block = max(1, _BLOCK // n)
+    sums = []
+    for start in range(0, n_resamples, block):
+        base = np.zeros((min(block, n_resamples - start), n))
+        base[:, :n_t] = 1.0
+        sums.append(_null(x, y, t, gen.permuted(base, axis=1)))
+    return _Null(*(np.concatenate(v) for v in zip(*(astuple(b) for b in sums), strict=True))), False
 
 
 def _extreme(null: FloatArray, observed: float, alternative: str) -> NDArray[np.bool_]:
@@ -170,14 +178,14 @@ def _cell(
     if n_t == 0 or n_t == n or math.isnan(r_c) or math.isnan(r_t):
         lift = r_t / r_c - 1.0 if r_c and not math.isnan(r_c) else nan
         return [r_c, r_t, r_t - r_c, nan, nan, lift, nan, nan, nan, nan], False, 0.0, nan
-    rows, exact = _assignments(n, n_t, max_exact, n_resamples, gen)
-    s = _null(x, y, t, rows)
+    s, exact = _reassigned(x, y, t, max_exact, n_resamples, gen)
+    n_rows = s.y_t.size
     # shift model: treated x minus delta * y; re-assigned statistic a - delta * b
     a = _ratio(s.xc_t + s.xt_t, s.y_t) - _ratio(s.xc_c + s.xt_c, s.y_c)
     b = _ratio(s.yt_t, s.y_t) - _ratio(s.yt_c, s.y_c)
     observed = r_t - r_c
     p_value = _pvalue(a, observed, alternative, exact)
-    mcse = 0.0 if exact else math.sqrt(p_value * (1.0 - p_value) / rows.shape[0])
+    mcse = 0.0 if exact else math.sqrt(p_value * (1.0 - p_value) / n_rows)
     alpha = 1.0 - confidence_level
     lower = alternative in ("two-sided", "greater")
     upper = alternative in ("two-sided", "less")
@@ -204,7 +212,7 @@ def _cell(
         hi = _boundary(p_scale, log_theta, 1.0, alpha, 0.25, 50.0) if upper else math.inf
         l_low, l_high = math.exp(lo) - 1.0, math.exp(hi) - 1.0
     values = [r_c, r_t, observed, d_low, d_high, lift, l_low, l_high, observed, p_value]
-    return values, exact, float(rows.shape[0]), mcse
+    return values, exact, float(n_rows), mcse
 
 
 def randomization_test(
