@@ -141,6 +141,20 @@ def test_interval_is_the_set_of_shifts_and_scales_not_rejected() -> None:
     assert p_scale(theta_high * (1 - 1e-6)) >= ALPHA > p_scale(theta_high * (1 + 1e-6))
 
 
+def test_intervals_agree_with_the_p_value_on_tied_binary_outcomes() -> None:
+    """Filled or not: many re-assignments tie with the observed statistic at no effect."""
+    rng = np.random.default_rng(8)
+    cells, n_c, n_t = 300, 9, 7
+    x = (rng.random((cells, n_c + n_t)) < np.linspace(0.3, 0.7, cells)[:, None]).astype(float)
+    t = np.tile(np.r_[np.zeros(n_c), np.ones(n_t)], cells)
+    res = randomization_test(x.ravel(), np.ones(x.size), t, np.repeat(np.arange(cells), n_c + n_t))
+    accepted = res.p_value >= ALPHA
+    assert np.array_equal(accepted, (res.diff_ci_low <= 0) & (res.diff_ci_high >= 0))
+    known = ~np.isnan(res.lift_ci_low)
+    lift_holds = (res.lift_ci_low <= 0) & (res.lift_ci_high >= 0)
+    assert np.array_equal(accepted[known], lift_holds[known])
+
+
 def test_one_sided_alternative_gives_a_one_sided_interval() -> None:
     x = np.array([3.0, 5, 2, 8, 4, 12, 15, 9, 11, 20])
     t = np.r_[np.zeros(5), np.ones(5)]
@@ -222,6 +236,13 @@ def test_analyze_with_randomization() -> None:
     assert np.allclose(table.loc[same, "diff"], freq.loc[same, "diff"])
     assert list(table.columns) == list(freq.columns)
     assert rk.analyze(exp, method="randomization", n_resamples=500, rng=3).table.equals(table)
+    # the intervals agree with the p-values (fill rate: ties at no effect)
+    rows = table[table["method"] == "randomization"]
+    holds_zero = (rows["diff_ci_low"] <= 0) & (rows["diff_ci_high"] >= 0)
+    lift_holds_zero = (rows["lift_ci_low"] <= 0) & (rows["lift_ci_high"] >= 0)
+    assert ((rows["p_value"] >= 0.05) == holds_zero).all()
+    known = rows["lift"].notna()
+    assert ((rows["p_value"] >= 0.05) == lift_holds_zero)[known].all()
     assert '"method": "randomization"' in result.to_json()
 
 

@@ -211,6 +211,12 @@ def _cell(
         lo = _boundary(p_scale, log_theta, -1.0, alpha, 0.25, 50.0) if lower else -math.inf
         hi = _boundary(p_scale, log_theta, 1.0, alpha, 0.25, 50.0) if upper else math.inf
         l_low, l_high = math.exp(lo) - 1.0, math.exp(hi) - 1.0
+    if p_value >= alpha:
+        # No effect is not rejected, so the interval holds it. Ties at exactly no effect (binary
+        # outcomes) can make that point accepted while effects a hair away are rejected; the
+        # interval is the hull of what is not rejected, so it agrees with the p-value.
+        d_low, d_high = min(d_low, 0.0), max(d_high, 0.0)
+        l_low, l_high = min(l_low, 0.0), max(l_high, 0.0)
     values = [r_c, r_t, observed, d_low, d_high, lift, l_low, l_high, observed, p_value]
     return values, exact, float(n_rows), mcse
 
