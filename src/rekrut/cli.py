@@ -416,7 +416,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze_.add_argument("experiment", help="experiment file (TOML)")
     analyze_.add_argument("--data", help="data file (default: the file the experiment names)")
     analyze_.add_argument(
-        "--method", choices=("frequentist", "bayesian", "sequential"), default="frequentist"
+        "--method",
+        choices=("frequentist", "bayesian", "sequential", "randomization"),
+        default="frequentist",
     )
     analyze_.add_argument("--by", action="append", help="grouping column (repeatable)")
     analyze_.add_argument("--ratio-interval", choices=("delta", "bootstrap"), default="delta")

@@ -67,6 +67,11 @@ _ROWS: tuple[Method, ...] = (
         "percentil-bootstrap med opslag trukket om",
         "percentile bootstrap, resampling postings",
     ),
+    Method(
+        "randomization",
+        "randomiseringstest (opslag fordelt om); interval ved testinversion",
+        "randomisation test (postings re-assigned); interval by test inversion",
+    ),
     Method("log_rank", "log-rank-test; Kaplan–Meier-medianer", "log-rank test; Kaplan–Meier medians"),
     Method("mann_whitney", "Mann–Whitney U-test (ingen åbne opslag)", "Mann–Whitney U (nothing censored)"),
     Method("no_data", "ingen opslag", "no postings"),

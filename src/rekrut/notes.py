@@ -113,6 +113,32 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: {share} af bootstrap-gentagelserne havde ingen {denominator} i en gruppe og er "
         "udeladt.",
     },
+    "randomization_totals": {
+        "en": "{metric}: only arm totals were given, so postings cannot be re-randomised; the "
+        "frequentist method is used instead.",
+        "da": "{metric}: der var kun totaler pr. gruppe, så opslagene kan ikke fordeles om; den "
+        "frekventistiske metode er brugt i stedet.",
+    },
+    "randomization_unit": {
+        "en": "{metric}: the posting is not the randomised unit in this experiment, so postings "
+        "cannot be re-randomised; the frequentist method is used instead.",
+        "da": "{metric}: opslaget er ikke den enhed, der er fordelt tilfældigt i dette forsøg, så "
+        "opslagene kan ikke fordeles om; den frekventistiske metode er brugt i stedet.",
+    },
+    "randomization_monte_carlo": {
+        "en": "{metric}: too many re-assignments to enumerate in {count} comparisons, so "
+        "{n_resamples} random ones were drawn; the p-values' Monte Carlo standard error is at "
+        "most {mcse}.",
+        "da": "{metric}: for mange omfordelinger til at gennemgå alle i {count} sammenligninger, så "
+        "der er trukket {n_resamples} tilfældige; p-værdiernes Monte Carlo-standardfejl er højst "
+        "{mcse}.",
+    },
+    "randomization_duration": {
+        "en": "{metric}: time to hire is censored for open postings, so it is compared by the "
+        "frequentist method (Kaplan–Meier, log-rank test), not re-randomised.",
+        "da": "{metric}: tid til ansættelse er ukendt for åbne opslag, så den er sammenlignet med "
+        "den frekventistiske metode (Kaplan–Meier, log-rank-test) og ikke ved omfordeling.",
+    },
     "no_data": {
         "en": "{metric}: comparisons where an arm has no data: {count} (first: {where}); they are "
         "left blank, not filled with the prior.",

@@ -7,6 +7,7 @@ method block compares them in one vectorised call of :mod:`rekrut.stats`:
 * ``_frequentist`` — the method per metric kind and data mode, by lookup;
 * ``_bayesian`` — conjugate posteriors, P(better), P(best), expected loss, ROPE decisions;
 * ``_sequential`` — always-valid comparisons along the looks;
+* ``_randomization`` — re-randomisation tests of randomised postings;
 * ``_table`` — the result table and multiplicity control;
 * ``_result`` — :class:`AnalysisResult` and its JSON.
 """
@@ -22,6 +23,7 @@ import numpy as np
 from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
 from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
+from rekrut.analysis._randomization import randomization_blocks
 from rekrut.analysis._result import (
     BAYES_COLUMNS,
     ESTIMATE_COLUMNS,
@@ -95,7 +97,13 @@ def analyze(
         p-values and confidence sequences, valid however often the data were looked at; needs
         ``published`` dates) or ``"bayesian"`` (conjugate
         posteriors: credible intervals, probability to beat control and to be best, expected
-        loss and a region-of-practical-equivalence decision; see the experiment's ``[bayes]``).
+        loss and a region-of-practical-equivalence decision; see the experiment's ``[bayes]``)
+        or ``"randomization"`` (re-randomisation tests of randomised postings, exact under the
+        sharp null; ``n_resamples`` re-assignments where enumerating them all would take more
+        than 10,000; intervals by test inversion under a shift model for ``diff`` and a scale
+        model for ``lift``). Arm totals, experiments randomised by impression or by source, and
+        time to hire cannot be re-randomised: they fall back to the frequentist method, with a
+        note.
     by
         Grouping columns: the analysis runs per group and the table gets these columns first.
     confidence_level, multiplicity
@@ -107,7 +115,7 @@ def analyze(
         ``"delta"`` (delta method over postings) or ``"bootstrap"`` (resampling postings) for
         cost ratios.
     n_resamples, n_draws, rng
-        Bootstrap resamples, Monte Carlo draws (Bayesian probability of being best among
+        Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte Carlo draws (Bayesian probability of being best among
         more than two arms; Bayesian intervals are exact), and the seed.
     pool
         With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
@@ -132,8 +140,11 @@ def analyze(
     """
     if isinstance(experiment, str | Path):
         experiment = load_experiment(experiment)
-    if method not in ("frequentist", "bayesian", "sequential"):
-        msg = f"method must be 'frequentist', 'bayesian' or 'sequential', got {method!r}"
+    if method not in ("frequentist", "bayesian", "sequential", "randomization"):
+        msg = (
+            "method must be 'frequentist', 'bayesian', 'sequential' or 'randomization', "
+            f"got {method!r}"
+        )
         raise ValueError(msg)
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
@@ -158,6 +169,9 @@ def analyze(
         table = frequentist_table(experiment, summary, blocks, plan)
         if any(get_metric(m).kind == "duration" for m in experiment.metrics):
             notes.append(Note("duration_sequential", {"metric": "time_to_hire_days"}))
+    elif method == "randomization":
+        blocks = randomization_blocks(experiment, postings, summary, plan, notes)
+        table = frequentist_table(experiment, summary, blocks, plan)
     else:
         blocks = frequentist_blocks(experiment, postings, summary, plan, notes)
         table = frequentist_table(experiment, summary, blocks, plan)

@@ -26,7 +26,7 @@ __all__ = [
     "Method",
 ]
 
-Method = Literal["frequentist", "bayesian", "sequential"]
+Method = Literal["frequentist", "bayesian", "sequential", "randomization"]
 
 ESTIMATE_COLUMNS = (
     "control_value",
@@ -77,7 +77,7 @@ class AnalysisResult:
     experiment
         The experiment analysed.
     method
-        ``"frequentist"``, ``"bayesian"`` or ``"sequential"``.
+        ``"frequentist"``, ``"bayesian"``, ``"sequential"`` or ``"randomization"``.
     table
         One row per (group,) metric and treatment arm; see :data:`TABLE_COLUMNS` and
         :data:`BAYES_COLUMNS`.

@@ -198,7 +198,10 @@ def build_context(
     from rekrut._version import __version__
 
     correction = None
-    if result.method == "frequentist" and (result.table["family"] == "secondary").any():
+    if (
+        result.method in ("frequentist", "randomization")
+        and (result.table["family"] == "secondary").any()
+    ):
         correction = t("corrected_note", lang, method=str(result.table["correction"].iloc[-1]))
     return {
         "lang": lang,

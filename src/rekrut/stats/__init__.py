@@ -67,6 +67,10 @@ if TYPE_CHECKING:
         compare_proportions,
         wilson_interval,
     )
+    from rekrut.stats._randomization import (
+        RandomizationResult,
+        randomization_test,
+    )
     from rekrut.stats._ratios import (
         BootstrapResult,
         PairedStats,
@@ -116,6 +120,7 @@ __all__ = [
     "PooledEstimate",
     "Prior",
     "ProbBest",
+    "RandomizationResult",
     "RatioStats",
     "SRMResult",
     "SequentialTest",
@@ -145,6 +150,7 @@ __all__ = [
     "pool_gamma_poisson",
     "posterior_prob_best_gamma",
     "prior_from_history",
+    "randomization_test",
     "rope_decision",
     "sample_ratio_mismatch",
     "sequential_sample_size",
@@ -180,6 +186,8 @@ _WHERE: dict[str, str] = {
     "chisquare_proportions": "_proportions",
     "compare_proportions": "_proportions",
     "wilson_interval": "_proportions",
+    "RandomizationResult": "_randomization",
+    "randomization_test": "_randomization",
     "BootstrapResult": "_ratios",
     "PairedStats": "_ratios",
     "RatioStats": "_ratios",

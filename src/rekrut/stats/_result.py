@@ -25,6 +25,7 @@ MethodCode = Literal[
     "poisson_exact",
     "poisson_exact_cost_fixed",
     "bootstrap_percentile",
+    "randomization",
     "log_rank",
     "mann_whitney",
     "no_data",
