@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -162,7 +162,8 @@ def check_calibration(
     replications
         Number of re-randomisations R.
     method
-        ``"frequentist"``, ``"bayesian"`` or ``"sequential"``, as for :func:`rekrut.analyze`.
+        ``"frequentist"``, ``"bayesian"``, ``"sequential"`` or ``"randomization"``, as for
+        :func:`rekrut.analyze`.
     by
         Grouping columns: labels are shuffled within each group and the analysis runs per group.
     metrics
@@ -197,8 +198,8 @@ def check_calibration(
     """
     if isinstance(experiment, str | Path):
         experiment = load_experiment(experiment)
-    if method not in ("frequentist", "bayesian", "sequential"):
-        msg = f"method must be 'frequentist', 'bayesian' or 'sequential', got {method!r}"
+    if method not in get_args(Method):
+        msg = f"method must be one of {', '.join(get_args(Method))}, got {method!r}"
         raise InputError(msg)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise InputError(f"replications must be a positive whole number, got {replications!r}")

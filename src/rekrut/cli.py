@@ -436,7 +436,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--data", help="data file (default: the file the experiment names)")
     check.add_argument("--replications", type=int, default=200, help="re-randomisations (200)")
     check.add_argument(
-        "--method", choices=("frequentist", "bayesian", "sequential"), default="frequentist"
+        "--method",
+        choices=("frequentist", "bayesian", "sequential", "randomization"),
+        default="frequentist",
     )
     check.add_argument("--by", action="append", help="grouping column (repeatable)")
     check.add_argument("--metric", action="append", help="metric to check (repeatable)")
