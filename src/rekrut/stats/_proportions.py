@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -154,24 +154,77 @@ def _score_ratio_interval(
     alpha = 1.0 - level
     crit = float(stats.norm.isf(alpha / 2.0 if side == "two-sided" else alpha))
 
-    def bound(target: float) -> FloatArray:
-        lo = np.full(x_c.shape, -_LOG_THETA)
-        hi = np.full(x_c.shape, _LOG_THETA)
-        for _ in range(64):
-            mid = (lo + hi) / 2.0
-            above = _score_statistic(np.exp(mid), x_c, n_c, x_t, n_t) > target
-            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
-        return np.asarray((lo + hi) / 2.0, dtype=np.float64)
+    flat = [np.broadcast_to(v, x_c.shape).ravel() for v in (x_c, n_c, x_t, n_t)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Katz's log-ratio interval (0.5 added) as the starting point of each search
+        a_c, a_t = flat[0] + 0.5, flat[2] + 0.5
+        log_ratio = np.log(a_t / (flat[3] + 0.5)) - np.log(a_c / (flat[1] + 0.5))
+        se = np.sqrt(1 / a_t - 1 / (flat[3] + 0.5) + 1 / a_c - 1 / (flat[1] + 0.5))
+
+    def bound(target: float, guess: FloatArray) -> FloatArray:
+        def f(t: FloatArray, cells: np.ndarray) -> FloatArray:
+            x0, m0, x1, m1 = (v[cells] for v in flat)
+            return _score_statistic(np.exp(t), x0, m0, x1, m1) - target
+
+        return _decreasing_root(f, guess).reshape(x_c.shape)
 
     low = np.zeros(x_c.shape)
     high = np.full(x_c.shape, np.inf)
     if side in ("two-sided", "greater"):
         edge = _score_statistic(np.full(x_c.shape, np.exp(-_LOG_THETA)), x_c, n_c, x_t, n_t)
-        low = np.where(edge <= crit, 0.0, np.exp(bound(crit)))
+        low = np.where(edge <= crit, 0.0, np.exp(bound(crit, log_ratio - crit * se)))
     if side in ("two-sided", "less"):
         edge = _score_statistic(np.full(x_c.shape, np.exp(_LOG_THETA)), x_c, n_c, x_t, n_t)
-        high = np.where(edge >= -crit, np.inf, np.exp(bound(-crit)))
+        high = np.where(edge >= -crit, np.inf, np.exp(bound(-crit, log_ratio + crit * se)))
     return low, high
+
+
+def _decreasing_root(
+    f: Callable[[FloatArray, np.ndarray], FloatArray],
+    guess: FloatArray,
+    tol: float = 1e-10,
+) -> FloatArray:
+    """The root of a decreasing ``f(t, cells)`` in [-_LOG_THETA, _LOG_THETA], all cells at once.
+
+    The bracket starts at ``guess`` ± 0.5 and falls back to the whole range where that does not
+    bracket the root. Then regula falsi with the Illinois modification (an end kept twice in a
+    row has its value halved): superlinear like the secant method, always inside the bracket,
+    with a bisection step every fifth iteration; only the cells still open are evaluated.
+    """
+    cells = np.arange(guess.size)
+    start = np.clip(np.nan_to_num(guess.ravel(), nan=0.0), -_LOG_THETA, _LOG_THETA)
+    lo, hi = np.maximum(start - 0.5, -_LOG_THETA), np.minimum(start + 0.5, _LOG_THETA)
+    f_lo, f_hi = _bounded(f(lo, cells)), _bounded(f(hi, cells))
+    wide_lo, wide_hi = f_lo <= 0, f_hi >= 0
+    lo[wide_lo], hi[wide_hi] = -_LOG_THETA, _LOG_THETA
+    f_lo[wide_lo] = _bounded(f(lo[wide_lo], cells[wide_lo]))
+    f_hi[wide_hi] = _bounded(f(hi[wide_hi], cells[wide_hi]))
+    side = np.zeros(guess.size)
+    active = cells[(hi - lo) > tol]
+    for step in range(200):
+        if not active.size:
+            break
+        a, b, fa, fb = lo[active], hi[active], f_lo[active], f_hi[active]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secant = b - fb * (b - a) / (fb - fa)
+        bisect = (step % 5 == 4) | ~np.isfinite(secant) | (secant <= a) | (secant >= b)
+        mid = np.where(bisect, (a + b) / 2.0, secant)
+        f_mid = _bounded(f(mid, active))
+        above = f_mid > 0  # the root lies above mid
+        last = side[active]
+        lo[active] = np.where(above | (f_mid == 0), mid, a)
+        hi[active] = np.where(~above, mid, b)
+        # Illinois: halve the value of an end that survives twice in a row
+        f_lo[active] = np.where(above, f_mid, np.where(last == -1, fa / 2.0, fa))
+        f_hi[active] = np.where(~above, f_mid, np.where(last == 1, fb / 2.0, fb))
+        side[active] = np.where(above, 1.0, -1.0)
+        active = active[(hi[active] - lo[active]) > tol]
+    return np.asarray(((lo + hi) / 2.0).reshape(guess.shape), dtype=np.float64)
+
+
+def _bounded(values: FloatArray) -> FloatArray:
+    """Finite values for the secant step (the statistic grows without bound at the edges)."""
+    return np.clip(values, -1e12, 1e12)
 
 
 def _z_test(
