@@ -16,6 +16,7 @@ import numpy as np
 
 from rekrut.analysis._cells import Plan, cells_of, mode_of, sizes_of
 from rekrut.analysis._frequentist import Block, frequentist_blocks
+from rekrut.analysis._result import ESTIMATE_COLUMNS
 from rekrut.data import PostingData, Summary, unit_columns
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment
@@ -111,18 +112,7 @@ def _block(
     shape = (n_groups, n_treat)
     fields_ = {
         name: np.asarray(getattr(res, name)).reshape(shape)
-        for name in (
-            "control_value",
-            "treatment_value",
-            "diff",
-            "diff_ci_low",
-            "diff_ci_high",
-            "lift",
-            "lift_ci_low",
-            "lift_ci_high",
-            "statistic",
-            "p_value",
-        )
+        for name in (*ESTIMATE_COLUMNS, "statistic", "p_value")
     }
     comparison = Comparison(**fields_, method="randomization")
     cells = cells_of(experiment, summary, metric.id)

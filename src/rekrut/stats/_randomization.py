@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from itertools import combinations
 
 import numpy as np
@@ -347,18 +347,7 @@ def randomization_test(
             gen=gen,
         )
         out[:, g] = values
-    names = (
-        "control_value",
-        "treatment_value",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "lift",
-        "lift_ci_low",
-        "lift_ci_high",
-        "statistic",
-        "p_value",
-    )
+    names = [f.name for f in fields(Comparison) if f.name != "method"]
     return RandomizationResult(
         **dict(zip(names, out, strict=True)),
         method="randomization",
