@@ -383,3 +383,43 @@ def test_time_to_hire_alone_by_group() -> None:
     assert table["region"].tolist() == ["Nord", "Syd"]
     assert np.isfinite(table["p_value"]).all()
     assert (table["n_control"] + table["n_treatment"]).sum() == len(data)
+
+
+def _share_experiment() -> rk.Experiment:
+    return rk.Experiment.model_validate(
+        {
+            "id": "share",
+            "control": "A",
+            "metrics": ["qualified_share"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+
+
+def test_a_share_resting_on_few_postings_carries_a_note() -> None:
+    # 30 postings per arm, but two of them bring almost every applicant
+    applications = np.array([0, 1, 2] * 10)
+    applications[[3, 17]] = [400, 350]
+    rows = pd.DataFrame(
+        {
+            "arm": ["A"] * 30 + ["B"] * 30,
+            "applications": np.concatenate([applications, applications]),
+        }
+    )
+    rows["qualified"] = rows["applications"] // 2
+    result = rk.analyze(_share_experiment(), rows)
+    assert [n.code for n in result.notes] == ["few_effective_postings"]
+    assert "rekrut check" in result.note_texts("da")[0]
+
+
+def test_a_share_spread_over_many_postings_has_no_such_note() -> None:
+    rng = np.random.default_rng(3)
+    applications = rng.integers(5, 15, size=120)
+    rows = pd.DataFrame(
+        {
+            "arm": ["A"] * 60 + ["B"] * 60,
+            "applications": applications,
+            "qualified": rng.binomial(applications, 0.4),
+        }
+    )
+    assert not rk.analyze(_share_experiment(), rows).notes

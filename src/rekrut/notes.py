@@ -95,6 +95,15 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: tid til ansættelse kan ikke overvåges sekventielt og er udeladt af den "
         "sekventielle analyse.",
     },
+    "few_effective_postings": {
+        "en": "{metric}: in at least one arm the applicants come from few postings (as few as "
+        "{effective} postings' worth), so the interval and p-value may be too narrow; compare "
+        "with method='randomization' or check the method on your postings with rekrut check.",
+        "da": "{metric}: i mindst én gruppe kommer ansøgerne fra få opslag (ned til, hvad der "
+        "svarer til {effective} opslag), så intervallet og p-værdien kan være for snævre; "
+        "sammenlign med method='randomization', eller afprøv metoden på jeres opslag med "
+        "rekrut check.",
+    },
     "zero_denominator": {
         "en": "{metric}: arm {arm} has no {denominator}, so its value is undefined and its "
         "interval open-ended.",
