@@ -327,9 +327,9 @@ FEW_EFFECTIVE_POSTINGS = 20.0
 Kish's effective number of postings, (sum of applicants)^2 / sum of squared applicants, counts
 how many postings a share really rests on when a few postings bring most applicants. On
 zero-inflated applicant counts with a heavy tail (a quarter of postings without applicants, 4 %
-with 150–400), the delta-method test of the qualified share rejected 28–32 % of A/A runs with
-fewer than 3 effective postings per arm, 10–17 % with 3–10, 8–10 % with 10–20 and 6 % with 20–30
-(2,000–4,000 runs per size, 4 to 250 postings per arm; docs/methods/ratios.md).
+with 150–400), the delta-method test of the qualified share rejected 29–33 % of A/A runs with
+fewer than 3 effective postings per arm, 7–19 % with 3–10, 8 % with 10–20 and 6 % with 20–30
+(2,000–4,000 runs per size, 4 to 250 postings per arm; benchmarks/effective_postings.py).
 """
 
 
