@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rekrut.data import PostingData, load_postings
+from rekrut.data import PostingData, collect_columns, load_postings
 from rekrut.errors import DataError
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment
@@ -161,7 +161,7 @@ def adjust(
     ['metric', 'arm', 'control', 'n']
     """
     postings = load_postings(experiment, data)
-    frame = _per_posting(postings)
+    frame = _per_posting(postings, experiment)
     level = confidence_level or experiment.confidence_level
     chosen = metrics or [
         m for m in experiment.metrics if get_metric(m).kind in ("count", "proportion")
@@ -175,12 +175,12 @@ def adjust(
     return AdjustedEffects(pd.DataFrame(rows), tuple(covariates))
 
 
-def _per_posting(postings: PostingData) -> pd.DataFrame:
+def _per_posting(postings: PostingData, experiment: Experiment) -> pd.DataFrame:
     if postings.granularity != "postings":
         raise DataError(
             "adjustment needs one row per posting, not arm totals", file=postings.source
         )
-    frame = postings.collect([*sorted(postings.columns), "filled"])
+    frame = collect_columns(postings, experiment, [*sorted(postings.columns), "filled"])
     return frame.reset_index(drop=True)
 
 
@@ -250,7 +250,7 @@ def factorial(
     ['variant', 'channel', 'variant x channel']
     """
     postings = load_postings(experiment, data)
-    frame = _per_posting(postings)
+    frame = _per_posting(postings, experiment)
     spec = get_metric(metric or experiment.primary_metric)
     level = confidence_level or experiment.confidence_level
     first, second = factors

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from rekrut._progress import progress as progress_bar
-from rekrut.analysis import AnalysisResult, Method, analyze
+from rekrut.analysis import BAYES_COLUMNS, TABLE_COLUMNS, AnalysisResult, Method, analyze
 from rekrut.data import PostingData, load_postings, validate_postings
 from rekrut.errors import InputError
 from rekrut.model import Experiment, load_experiment
@@ -382,30 +382,8 @@ def _outcomes(result: AnalysisResult, method: Method, start: int) -> pd.DataFram
     )
 
 
-_DROP = frozenset(
-    [
-        "n_control",
-        "n_treatment",
-        "control_value",
-        "treatment_value",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "lift",
-        "lift_ci_low",
-        "lift_ci_high",
-        "p_value",
-        "p_value_corrected",
-        "correction",
-        "family",
-        "direction",
-        "prob_better",
-        "prob_best",
-        "prob_best_control",
-        "expected_loss",
-        "decision",
-    ]
-)
+# every per-comparison result column goes; the keys (metric, arm, control, method) stay
+_DROP = frozenset(TABLE_COLUMNS + BAYES_COLUMNS) - {"metric", "arm", "control", "method"}
 
 
 def _interval(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
