@@ -407,9 +407,40 @@ def test_a_share_resting_on_few_postings_carries_a_note() -> None:
         }
     )
     rows["qualified"] = rows["applications"] // 2
-    result = rk.analyze(_share_experiment(), rows)
+    result = rk.analyze(_share_experiment(), rows, small_sample="asymptotic")
     assert [n.code for n in result.notes] == ["few_effective_postings"]
     assert "rekrut check" in result.note_texts("da")[0]
+
+
+def test_a_share_resting_on_few_postings_is_re_randomised_by_default() -> None:
+    applications = np.array([0, 1, 2] * 10)
+    applications[[3, 17]] = [400, 350]
+    rows = pd.DataFrame(
+        {
+            "arm": ["A"] * 30 + ["B"] * 30,
+            "applications": np.concatenate([applications, applications]),
+        }
+    )
+    rows["qualified"] = (rows["applications"] * np.r_[np.full(30, 0.4), np.full(30, 0.6)]).astype(int)
+    result = rk.analyze(_share_experiment(), rows, rng=1)
+    assert result.table["method"].tolist() == ["randomization"]
+    codes = [n.code for n in result.notes]
+    assert "small_sample_randomization" in codes
+    assert "few_effective_postings" not in codes
+    # the same comparison as method="randomization" with the same seed
+    exact = rk.analyze(_share_experiment(), rows, method="randomization", rng=1)
+    cols = ["p_value", "diff_ci_low", "diff_ci_high", "lift_ci_low", "lift_ci_high"]
+    pd.testing.assert_frame_equal(result.table[cols], exact.table[cols])
+
+
+def test_many_postings_keep_the_delta_method() -> None:
+    rng = np.random.default_rng(4)
+    apps = rng.poisson(20, size=200)
+    rows = pd.DataFrame({"arm": ["A"] * 100 + ["B"] * 100, "applications": apps})
+    rows["qualified"] = rng.binomial(apps, 0.4)
+    result = rk.analyze(_share_experiment(), rows)
+    assert result.table["method"].tolist() == ["welch_delta"]
+    assert "small_sample_randomization" not in [n.code for n in result.notes]
 
 
 def test_a_share_spread_over_many_postings_has_no_such_note() -> None:

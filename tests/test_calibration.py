@@ -61,7 +61,7 @@ def test_result_is_json_safe(welch: rk.CalibrationResult) -> None:
 
 
 def test_a_seed_reproduces_the_check() -> None:
-    exp = _experiment(["applications_per_posting"])
+    exp = _experiment(["applications_per_posting", "qualified_share", "fill_rate"])
     data = rk.simulate(exp, postings=80, rng=3)
     first = rk.check_calibration(exp, data, replications=40, rng=9)
     again = rk.check_calibration(exp, data, replications=40, rng=9)

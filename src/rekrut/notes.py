@@ -142,6 +142,24 @@ NOTES: dict[str, dict[Lang, str]] = {
         "der er trukket {n_resamples} tilfældige; p-værdiernes Monte Carlo-standardfejl er højst "
         "{mcse}.",
     },
+    "small_sample_randomization": {
+        "en": "{metric}: in {count} comparisons an arm rests on fewer than {threshold} effective "
+        "postings (a few postings bring most of its applicants, hires or costs), where the delta "
+        "method and Welch's test do not hold their level; they were tested by re-randomising "
+        "the postings instead (exact when the postings were assigned at random).",
+        "da": "{metric}: i {count} sammenligninger hviler en gruppe på færre end {threshold} "
+        "effektive opslag (få opslag står for de fleste ansøgere, ansættelser eller "
+        "omkostninger), hvor delta-metoden og Welchs test ikke holder niveauet; de er i stedet "
+        "testet ved at fordele opslagene om (eksakt, når opslagene blev fordelt tilfældigt).",
+    },
+    "randomization_too_few": {
+        "en": "{metric}: {count} comparisons have so few postings that no re-assignment can "
+        "reach a p-value below {alpha}: they cannot show a difference, whatever the data; add "
+        "postings before reading them.",
+        "da": "{metric}: {count} sammenligninger har så få opslag, at ingen omfordeling kan give "
+        "en p-værdi under {alpha}: de kan ikke vise en forskel, uanset data; tilføj opslag, før "
+        "de læses.",
+    },
     "randomization_duration": {
         "en": "{metric}: time to hire is censored for open postings, so it is compared by the "
         "frequentist method (Kaplan–Meier, log-rank test), not re-randomised.",

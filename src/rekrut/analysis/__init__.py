@@ -23,7 +23,7 @@ import numpy as np
 from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
 from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
-from rekrut.analysis._randomization import randomization_blocks
+from rekrut.analysis._randomization import randomization_blocks, randomize_small_cells
 from rekrut.analysis._result import (
     BAYES_COLUMNS,
     ESTIMATE_COLUMNS,
@@ -77,6 +77,7 @@ def analyze(
     multiplicity: Literal["holm", "bh", "none"] | None = None,
     proportion_test: Literal["auto", "z", "fisher"] = "auto",
     ratio_interval: Literal["delta", "bootstrap"] = "delta",
+    small_sample: Literal["randomization", "asymptotic"] = "randomization",
     n_resamples: int = 2000,
     n_draws: int = 10_000,
     pool: bool = False,
@@ -114,6 +115,12 @@ def analyze(
     ratio_interval
         ``"delta"`` (delta method over postings) or ``"bootstrap"`` (resampling postings) for
         cost ratios.
+    small_sample
+        With the frequentist method: ``"randomization"`` (the default) tests a comparison of
+        posting-randomised postings by re-randomisation when an arm rests on fewer than 30
+        effective postings (Kish's count of how many postings its total really rests on),
+        where the delta method and Welch's test do not hold their level; the ``method``
+        column says which rows. ``"asymptotic"`` keeps the delta method everywhere.
     n_resamples, n_draws, rng
         Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte Carlo draws (Bayesian probability of being best among
         more than two arms; Bayesian intervals are exact), and the seed.
@@ -153,6 +160,7 @@ def analyze(
         multiplicity=multiplicity or experiment.multiplicity,
         proportion_test=proportion_test,
         ratio_interval=ratio_interval,
+        small_sample=small_sample,
         n_resamples=n_resamples,
         n_draws=n_draws,
         pool=pool,
@@ -174,6 +182,8 @@ def analyze(
         table = frequentist_table(experiment, summary, blocks, plan)
     else:
         blocks = frequentist_blocks(experiment, postings, summary, plan, notes)
+        if small_sample == "randomization":
+            blocks = randomize_small_cells(experiment, postings, summary, blocks, plan, notes)
         table = frequentist_table(experiment, summary, blocks, plan)
     srm = _sample_ratio(experiment, summary, notes)
     return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)

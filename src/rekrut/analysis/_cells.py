@@ -26,6 +26,7 @@ class Plan:
     multiplicity: Literal["holm", "bh", "none"]
     proportion_test: Literal["auto", "z", "fisher"] = "auto"
     ratio_interval: Literal["delta", "bootstrap"] = "delta"
+    small_sample: Literal["randomization", "asymptotic"] = "randomization"
     n_resamples: int = 2000
     n_draws: int = 10_000
     pool: bool = False

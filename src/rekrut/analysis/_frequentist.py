@@ -47,6 +47,8 @@ class Block:
     n_control: FloatArray
     n_treatment: FloatArray
     comparison: Comparison
+    method_codes: np.ndarray | None = None
+    """Per cell (groups, treatments), when cells used different methods; else ``comparison.method``."""
 
 
 def _compare_binomial(cells: Cells, plan: Plan) -> Comparison:
@@ -191,7 +193,8 @@ def _metric_block(
         and experiment.unit == "posting"
     ):
         notes.append(Note("binomial_totals", {"metric": metric.id}))
-    if mode == "clustered" and plan.ratio_interval == "delta":
+    re_randomised = plan.small_sample == "randomization" and experiment.unit == "posting"
+    if mode == "clustered" and plan.ratio_interval == "delta" and not re_randomised:
         _few_effective_postings_note(metric, cells, notes)
     _zero_denominator_notes(experiment, metric, cells, notes)
     return Block(

@@ -108,7 +108,7 @@ def frequentist_table(
             "correction": method_for[family],
             "family": family,
             "direction": block.metric.direction,
-            "method": comp.method,
+            "method": comp.method if block.method_codes is None else block.method_codes,
         }
         data.update({n: getattr(comp, n) for n in ESTIMATE_COLUMNS})
         columns.append(_floats(data))
@@ -118,7 +118,9 @@ def frequentist_table(
 def _floats(data: dict[str, Any]) -> dict[str, Any]:
     """Numeric arrays as float64 (counts and estimates alike), text left as it is."""
     return {
-        k: np.asarray(v, dtype=np.float64) if not isinstance(v, str) and k != "decision" else v
+        k: np.asarray(v, dtype=np.float64)
+        if not isinstance(v, str) and k not in ("decision", "method")
+        else v
         for k, v in data.items()
     }
 

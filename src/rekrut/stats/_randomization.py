@@ -100,7 +100,7 @@ def _reassigned(
 
 
 def _extreme(null: FloatArray, observed: float, alternative: str) -> NDArray[np.bool_]:
-    """Re-assignments at least as extreme as the observed value (NaN counts as extreme)."""
+    """Re-assignments at least as extreme as the observed value (NaN compares False)."""
     gamma = abs(observed) * _TIES  # ties, as scipy.stats.permutation_test allows for them
     if alternative == "greater":
         hit = null >= observed - gamma
@@ -108,16 +108,24 @@ def _extreme(null: FloatArray, observed: float, alternative: str) -> NDArray[np.
         hit = null <= observed + gamma
     else:
         hit = np.abs(null) >= abs(observed) - gamma
-    return np.asarray(hit | np.isnan(null))
+    return np.asarray(hit)
 
 
 def _pvalue(null: FloatArray, observed: float, alternative: str, exact: bool) -> float:
+    """The p-value among the re-assignments whose statistic is defined.
+
+    A re-assignment that leaves an arm with ``sum(y) = 0`` (no hires) has no statistic; the
+    test conditions on both arms having one, as the observed assignment does, and stays exact:
+    under the sharp null every assignment in that set is equally likely.
+    """
     if math.isnan(observed):
         return math.nan
-    count = int(np.count_nonzero(_extreme(null, observed, alternative)))
+    with np.errstate(invalid="ignore"):
+        count = int(np.count_nonzero(_extreme(null, observed, alternative)))
+    defined = int(np.count_nonzero(~np.isnan(null)))
     if exact:
-        return count / null.size
-    return (count + 1) / (null.size + 1)  # Phipson & Smyth (2010)
+        return count / defined if defined else math.nan
+    return (count + 1) / (defined + 1)  # Phipson & Smyth (2010)
 
 
 def _boundary(
@@ -275,7 +283,8 @@ def randomization_test(
     The p-value is the share of re-assignments whose statistic is at least as extreme as the
     observed one; with Monte Carlo re-assignments it is ``(count + 1) / (n_resamples + 1)``,
     which keeps the test valid [2]_, and ``p_value_mcse = sqrt(p (1 - p) / n_resamples)``.
-    Re-assignments where an arm's ``sum(y)`` is 0 count as extreme (conservative).
+    Re-assignments where an arm's ``sum(y)`` is 0 have no statistic and are left out: the
+    test is conditional on both arms having ``sum(y) > 0``, as observed, and stays exact.
 
     Intervals invert the test [1]_ with the same re-assignments for every hypothesis, the
     boundary found by bisection (a bounded number of steps):
