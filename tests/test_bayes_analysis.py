@@ -242,7 +242,26 @@ def test_a_clustered_share_with_two_postings_per_arm_is_compared() -> None:
     )
     result = rk.analyze(exp, data, method="bayesian", rng=1)
     assert np.isfinite(result.table["prob_better"].item())
+    # compared, but two postings per arm are far too few to act on
+    assert [n.code for n in result.notes] == ["bayes_few_effective_postings"]
+    assert result.table["decision"].item() == "continue"
+
+
+def test_many_effective_postings_let_the_bayesian_decide() -> None:
+    exp = _two_arms("qualified_share")
+    rng = np.random.default_rng(2)
+    apps = rng.poisson(20, size=200)
+    data = pd.DataFrame(
+        {
+            "posting_id": [f"p{i}" for i in range(200)],
+            "arm": ["A"] * 100 + ["B"] * 100,
+            "applications": apps,
+            "qualified": rng.binomial(apps, np.r_[np.full(100, 0.3), np.full(100, 0.6)]),
+        }
+    )
+    result = rk.analyze(exp, data, method="bayesian", rng=1)
     assert result.notes == ()
+    assert result.table["decision"].item() != "continue"
 
 
 def test_counts_from_arm_totals_carry_the_poisson_note() -> None:

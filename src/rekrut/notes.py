@@ -152,6 +152,18 @@ NOTES: dict[str, dict[Lang, str]] = {
         "omkostninger), hvor delta-metoden og Welchs test ikke holder niveauet; de er i stedet "
         "testet ved at fordele opslagene om (eksakt, når opslagene blev fordelt tilfældigt).",
     },
+    "bayes_few_effective_postings": {
+        "en": "{metric}: in {count} comparisons an arm rests on fewer than {threshold} effective "
+        "postings (a few postings bring most of its applicants, hires or costs). The Bayesian "
+        "models cannot carry that uncertainty: their probabilities are too confident there, so "
+        "no decision is taken (continue). Read the frequentist analysis, which re-randomises "
+        "these comparisons.",
+        "da": "{metric}: i {count} sammenligninger hviler en gruppe på færre end {threshold} "
+        "effektive opslag (få opslag står for de fleste ansøgere, ansættelser eller "
+        "omkostninger). De bayesianske modeller kan ikke bære den usikkerhed: deres "
+        "sandsynligheder er for sikre her, så der træffes ingen beslutning (fortsæt). Læs den "
+        "frekventistiske analyse, som fordeler opslagene om i disse sammenligninger.",
+    },
     "randomization_too_few": {
         "en": "{metric}: {count} comparisons have so few postings that no re-assignment can "
         "reach a p-value below {alpha}: they cannot show a difference, whatever the data; add "

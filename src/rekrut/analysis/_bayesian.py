@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from rekrut.analysis._cells import Cells, Mode, Plan
+from rekrut.analysis._cells import SMALL_SAMPLE_POSTINGS, Cells, Mode, Plan, small_cells
 from rekrut.analysis._result import ESTIMATE_COLUMNS
 from rekrut.data import SUFFICIENT_COLUMNS, Moments
 from rekrut.metrics import Metric
@@ -248,6 +248,7 @@ def bayes_block(
     if mode == "totals" and metric.kind == "count":
         notes.append(Note("poisson_totals_bayes", {"metric": metric.id}))
     single = _single_posting(metric, mode, cells) & ~empty_arms  # (groups, arms)
+    not_compared = (single | empty_arms)[:, :1] | (single | empty_arms)[:, 1:]
     if single.any():
         # one posting's applicants tell nothing of the variation between postings: the design
         # effect cannot be estimated, and the raw counts would pretend they are independent
@@ -256,6 +257,19 @@ def bayes_block(
         decision = np.where(few, "continue", decision)
         best = np.where(single.any(axis=1, keepdims=True), np.nan, best)
         notes.append(Note("clustered_few_postings", {"metric": metric.id, "count": int(few.sum())}))
+    if mode in ("units", "clustered"):
+        # posting-level data resting on few effective postings: the conjugate models plug in
+        # the variation between postings, and their probabilities are too confident there
+        # (A/A: 6-29 % of runs beyond 2.5 % / 97.5 %, docs/methods/bayesian.md); no decision
+        uncalibrated = small_cells(metric, cells) & ~not_compared
+        if uncalibrated.any():
+            decision = np.where(uncalibrated, "continue", decision)
+            params = {
+                "metric": metric.id,
+                "count": int(uncalibrated.sum()),
+                "threshold": int(SMALL_SAMPLE_POSTINGS),
+            }
+            notes.append(Note("bayes_few_effective_postings", params))
     if empty_arms.any():
         empty = empty_arms[:, :1] | empty_arms[:, 1:]
         comparison = _blank(comparison, empty)

@@ -12,7 +12,20 @@ from rekrut.metrics import Metric
 from rekrut.model import Experiment
 from rekrut.stats import RatioStats
 
-__all__ = ["Cells", "Mode", "Plan", "cells_of", "mode_of", "ratio_stats", "sizes_of"]
+__all__ = [
+    "SMALL_SAMPLE_POSTINGS",
+    "Cells",
+    "Mode",
+    "Plan",
+    "cells_of",
+    "effective_postings",
+    "mode_of",
+    "ratio_stats",
+    "sizes_of",
+    "small_cells",
+]
+
+FloatArray = np.ndarray
 
 Mode = Literal["units", "clustered", "binomial", "totals"]
 """How a metric's data were collected: per-unit sums, clustered shares, binomial counts, totals."""
@@ -116,3 +129,45 @@ def ratio_stats(moments: Moments) -> RatioStats:
     return RatioStats(
         moments.n, moments.sum_x, moments.sum_y, moments.sum_xx, moments.sum_yy, moments.sum_xy
     )
+
+
+SMALL_SAMPLE_POSTINGS = 30.0
+"""Below this many effective postings in an arm, the frequentist method re-randomises.
+
+An arm's effective number of postings is Kish's ``(Σw)² / Σw²`` for the metric's numerator
+and (for a ratio) its denominator, the smaller of the two: how many postings the arm's total
+really rests on when a few postings bring most applicants, hires or costs; for a count per
+posting with equal counts it is the number of postings. The calibration behind the threshold
+is on docs/methods/randomization.md (benchmarks/calibration_suite.py).
+"""
+
+
+def effective_postings(metric: Metric, moments: Moments) -> FloatArray:
+    """Kish's effective number of postings of each arm (0 where a sum is 0).
+
+    Examples
+    --------
+    >>> import numpy as np, rekrut as rk
+    >>> from rekrut.data import Moments
+    >>> m = Moments(*(np.array([v]) for v in (4.0, 40.0, 4.0, 1000.0, 4.0, 40.0)))
+    >>> float(effective_postings(rk.get_metric("applications_per_posting"), m)[0])
+    1.6
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kish = moments.sum_x**2 / moments.sum_xx
+        if not metric.per_posting:
+            kish = np.fmin(kish, moments.sum_y**2 / moments.sum_yy)
+    result: FloatArray = np.where(np.isfinite(kish), kish, 0.0)
+    return result
+
+
+def small_cells(metric: Metric, cells: Cells) -> np.ndarray:
+    """(groups, treatments): comparisons where an arm rests on too few effective postings.
+
+    Only comparisons with postings in both arms count; an empty arm is another matter.
+    """
+    small = (effective_postings(metric, cells.control) < SMALL_SAMPLE_POSTINGS) | (
+        effective_postings(metric, cells.treatment) < SMALL_SAMPLE_POSTINGS
+    )
+    result: np.ndarray = small & (cells.control.n > 0) & (cells.treatment.n > 0)
+    return result

@@ -16,21 +16,23 @@ from dataclasses import replace
 
 import numpy as np
 
-from rekrut.analysis._cells import Plan, cells_of, mode_of, sizes_of
+from rekrut.analysis._cells import (
+    SMALL_SAMPLE_POSTINGS,
+    Plan,
+    cells_of,
+    mode_of,
+    sizes_of,
+    small_cells,
+)
 from rekrut.analysis._frequentist import Block, frequentist_blocks
 from rekrut.analysis._result import ESTIMATE_COLUMNS
-from rekrut.data import Moments, PostingData, Summary, unit_columns
+from rekrut.data import PostingData, Summary, unit_columns
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment
 from rekrut.notes import Note
 from rekrut.stats import Comparison, randomization_test
 
-__all__ = [
-    "SMALL_SAMPLE_POSTINGS",
-    "effective_postings",
-    "randomization_blocks",
-    "randomize_small_cells",
-]
+__all__ = ["randomization_blocks", "randomize_small_cells"]
 
 FloatArray = np.ndarray
 
@@ -159,36 +161,6 @@ def _comparison(
     return Comparison(**fields_, method="randomization")
 
 
-SMALL_SAMPLE_POSTINGS = 30.0
-"""Below this many effective postings in an arm, the frequentist method re-randomises.
-
-An arm's effective number of postings is Kish's ``(Σw)² / Σw²`` for the metric's numerator
-and (for a ratio) its denominator, the smaller of the two: how many postings the arm's total
-really rests on when a few postings bring most applicants, hires or costs; for a count per
-posting with equal counts it is the number of postings. The calibration behind the threshold
-is on docs/methods/randomization.md (benchmarks/calibration_suite.py).
-"""
-
-
-def effective_postings(metric: Metric, moments: Moments) -> FloatArray:
-    """Kish's effective number of postings of each arm (0 where a sum is 0).
-
-    Examples
-    --------
-    >>> import numpy as np, rekrut as rk
-    >>> from rekrut.data import Moments
-    >>> m = Moments(*(np.array([v]) for v in (4.0, 40.0, 4.0, 1000.0, 4.0, 40.0)))
-    >>> float(effective_postings(rk.get_metric("applications_per_posting"), m)[0])
-    1.6
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kish = moments.sum_x**2 / moments.sum_xx
-        if not metric.per_posting:
-            kish = np.fmin(kish, moments.sum_y**2 / moments.sum_yy)
-    result: FloatArray = np.where(np.isfinite(kish), kish, 0.0)
-    return result
-
-
 def randomize_small_cells(
     experiment: Experiment,
     postings: PostingData,
@@ -217,10 +189,7 @@ def randomize_small_cells(
             result.append(block)
             continue
         cells = cells_of(experiment, summary, metric.id)
-        small = (effective_postings(metric, cells.control) < SMALL_SAMPLE_POSTINGS) | (
-            effective_postings(metric, cells.treatment) < SMALL_SAMPLE_POSTINGS
-        )
-        small &= (cells.control.n > 0) & (cells.treatment.n > 0)
+        small = small_cells(metric, cells)
         if not small.any():
             result.append(block)
             continue
