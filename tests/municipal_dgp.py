@@ -46,6 +46,7 @@ DESIGNS = {
     "1:4": Design("1:4", (8, 8), (32, 32)),
     "5-40": Design("5-40", (5, 40), (5, 40)),
     "3": Design("3", (3, 3), (3, 3)),
+    "150": Design("150", (150, 150), (150, 150)),
 }
 
 
@@ -61,8 +62,14 @@ def experiment(metrics: list[str] | None = None) -> rk.Experiment:
     )
 
 
-def applicants(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Zero-inflated, heavy-tailed applicant counts for ``n`` postings."""
+def applicants(rng: np.random.Generator, n: int, tail: str = "heavy") -> np.ndarray:
+    """Zero-inflated, heavy-tailed applicant counts for ``n`` postings.
+
+    ``tail="light"``: plain negative-binomial counts (mean 20, shape 1.5), as in a large
+    municipality's routine postings, for the checks that need many effective postings.
+    """
+    if tail == "light":
+        return rng.negative_binomial(1.5, 1.5 / 21.5, size=n)
     popular = rng.random(n) < 0.07
     mean = np.where(popular, 350.0, 20.0)
     shape = np.where(popular, 2.0, 0.7)
@@ -85,6 +92,7 @@ def draw(
     *,
     lift: float = 1.0,
     lift_metric: str = "applications",
+    tail: str = "heavy",
 ) -> pd.DataFrame:
     """``replicates`` stacked experiments; the treatment multiplies ``lift_metric`` by ``lift``.
 
@@ -101,7 +109,7 @@ def draw(
     rep = np.repeat(np.arange(replicates), sizes)
     start = np.repeat(np.cumsum(sizes) - sizes, sizes)
     treated = (np.arange(total) - start) >= np.repeat(n_c, sizes)
-    apps = applicants(gen, total)
+    apps = applicants(gen, total, tail)
     if lift != 1.0 and lift_metric == "applications":
         boosted = gen.binomial(apps, min(lift - 1.0, 1.0)) if lift > 1 else apps
         apps = np.where(treated, apps + boosted if lift > 1 else gen.binomial(apps, lift), apps)

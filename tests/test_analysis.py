@@ -421,7 +421,9 @@ def test_a_share_resting_on_few_postings_is_re_randomised_by_default() -> None:
             "applications": np.concatenate([applications, applications]),
         }
     )
-    rows["qualified"] = (rows["applications"] * np.r_[np.full(30, 0.4), np.full(30, 0.6)]).astype(int)
+    rows["qualified"] = (rows["applications"] * np.r_[np.full(30, 0.4), np.full(30, 0.6)]).astype(
+        int
+    )
     result = rk.analyze(_share_experiment(), rows, rng=1)
     assert result.table["method"].tolist() == ["randomization"]
     codes = [n.code for n in result.notes]

@@ -4,7 +4,8 @@
   applicants, successes and trials are first divided by the design effect (clustering);
 * counts per posting — Gamma posterior on the mean with the data deflated by the quasi-Poisson
   dispersion (per-posting data), or plain Gamma–Poisson (arm totals);
-* cost ratios — Gamma posterior on the outcome rate with the cost per posting taken as known;
+* cost ratios — Gamma posterior on the outcome rate (overdispersion from the postings) and,
+  per posting, the mean cost per posting uncertain too (arm totals: taken as known);
 * time to hire — not modelled (left out with a note).
 
 Priors come from the experiment's ``[bayes]`` table.
@@ -32,6 +33,7 @@ from rekrut.stats import (
     bayes_compare_proportions,
     bayes_prob_best_proportions,
     clustered_effective_counts,
+    cost_outcome_posterior,
     pool_beta_binomial,
     pool_gamma_poisson,
     posterior_prob_best_gamma,
@@ -178,6 +180,14 @@ def _ratio(
 ) -> tuple[BayesComparison, FloatArray]:
     c, t = cells.control, cells.treatment
     shape0, rate0 = _cost_prior(experiment)
+    n, cost, outcomes = _all_arms(cells, "n"), _all_arms(cells, "sum_x"), _all_arms(cells, "sum_y")
+    per_posting = mode == "units"
+    # per posting: the mean cost per posting is uncertain, and outcomes may be overdispersed
+    phi = (
+        _pooled_dispersion(n, outcomes, _all_arms(cells, "sum_yy"))[:, None]
+        if per_posting
+        else np.ones((n.shape[0], 1))
+    )
     comparison = bayes_compare_cost_per_outcome(
         c.sum_x,
         c.n,
@@ -191,14 +201,23 @@ def _ratio(
         credible_level=level,
         n_draws=plan.n_draws,
         rng=plan.rng,
+        cost_sq_control=c.sum_xx if per_posting else None,
+        cost_sq_treatment=t.sum_xx if per_posting else None,
+        dispersion=phi,
     )
-    n, cost, outcomes = _all_arms(cells, "n"), _all_arms(cells, "sum_x"), _all_arms(cells, "sum_y")
-    # Outcomes per krone, lambda / c, is Gamma(a, r c); the lowest cost per outcome is its highest.
+    # Outcomes per krone, lambda / c, is (matched by) a gamma; the lowest cost per outcome is
+    # its highest.
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = (rate0 + n) * cost / n
+        shape, rate = cost_outcome_posterior(
+            shape0 + outcomes / phi,
+            rate0 + n / phi,
+            cost,
+            n,
+            _all_arms(cells, "sum_xx") if per_posting else None,
+        )
     usable = (np.isfinite(rate) & (rate > 0)).all(axis=1, keepdims=True)
     best = posterior_prob_best_gamma(
-        shape0 + outcomes,
+        np.where(usable, shape, 1.0),
         np.where(usable, rate, 1.0),
         direction="higher" if direction == "lower" else "lower",
         n_draws=plan.n_draws,

@@ -609,6 +609,9 @@ def bayes_compare_cost_per_outcome(
     n_draws: int = 10_000,
     rng: RngLike = None,
     interval: Interval = "exact",
+    cost_sq_control: ArrayLike | None = None,
+    cost_sq_treatment: ArrayLike | None = None,
+    dispersion: ArrayLike = 1.0,
 ) -> BayesComparison:
     """Compare cost per outcome (e.g. per hire) between two arms.
 
@@ -624,6 +627,12 @@ def bayes_compare_cost_per_outcome(
         Lower cost is better by default.
     credible_level, n_draws, rng, interval
         As in :func:`bayes_compare_proportions`.
+    cost_sq_control, cost_sq_treatment : array_like, optional
+        Per arm, the sum of squared costs per unit. With them the mean cost per unit is
+        uncertain too (see Notes); without them it is taken as known.
+    dispersion : array_like
+        Quasi-Poisson dispersion of the outcomes per unit (at least 1), as in
+        :func:`bayes_compare_counts`: the outcome data count ``1/dispersion`` as much.
 
     Returns
     -------
@@ -641,6 +650,15 @@ def bayes_compare_cost_per_outcome(
     :math:`c\\,(b_0 + n)/(a_0 + y - 1)`. An arm with no outcomes gets a finite but wide
     posterior from the prior. Comparisons use the gamma identities of
     :func:`bayes_compare_poisson_totals` on :math:`1/\\theta = \\lambda / c` [1]_.
+
+    With the costs' sums of squares, the mean cost per unit :math:`\\bar c` is uncertain as
+    well: a posteriori approximately :math:`\\mathrm{Gamma}(n\\hat c^2/s^2, n\\hat c/s^2)`
+    (mean the observed :math:`\\hat c`, variance :math:`s^2/n`, positive and right-skewed
+    like a mean of skewed costs), independent of :math:`\\lambda`. Then
+    :math:`1/\\theta = \\lambda/\\bar c` is matched by the gamma distribution with the same
+    mean and variance of its logarithm (trigamma and digamma; :func:`cost_outcome_posterior`),
+    which keeps every comparison exact for that gamma and equals the known-cost model when
+    the costs do not vary. Costs and outcomes of one unit are treated as independent.
 
     References
     ----------
@@ -662,13 +680,15 @@ def bayes_compare_cost_per_outcome(
         msg = f"prior_shape must exceed 1 so the mean cost per outcome exists, got {prior_shape!r}"
         raise ValueError(msg)
     arms = []
-    for arm, cost, n, y in (
-        ("c", cost_control, n_control, outcomes_control),
-        ("t", cost_treatment, n_treatment, outcomes_treatment),
+    for arm, cost, n, y, sq in (
+        ("c", cost_control, n_control, outcomes_control, cost_sq_control),
+        ("t", cost_treatment, n_treatment, outcomes_treatment, cost_sq_treatment),
     ):
         c_total, units = _nonneg(f"cost_{arm}", cost), _positive(f"n_{arm}", n)
-        shape, rate = _gamma_arm(f"outcomes_{arm}", y, f"n_{arm}", units, a0, b0)
-        arms.append((shape, rate * c_total / units))  # 1/θ = λ / c ~ Gamma(shape, rate c)
+        phi = np.maximum(np.asarray(dispersion, dtype=np.float64), 1.0)
+        y_eff = _nonneg(f"outcomes_{arm}", y) / phi
+        shape, rate = _gamma_arm(f"outcomes_{arm}", y_eff, f"n_{arm}", units / phi, a0, b0)
+        arms.append(_cost_per_krone(shape, rate, c_total, units, sq, f"cost_sq_{arm}"))
     a_c, r_c, a_t, r_t = np.broadcast_arrays(*arms[0], *arms[1])
     return _compare(
         _GammaPost(a_c, r_c, inverse=True),
@@ -680,6 +700,85 @@ def bayes_compare_cost_per_outcome(
         interval=interval,
         method="cost_per_outcome",
     )
+
+
+def _inverse_trigamma(value: FloatArray) -> FloatArray:
+    """The x > 0 with trigamma(x) = value (Newton's method on 1/trigamma, as Smyth 2005)."""
+    from scipy.special import polygamma
+
+    v = np.asarray(value, dtype=np.float64)
+    x = np.where(v > 1e6, 1.0 / np.sqrt(np.maximum(v, 1e-300)), 0.5 + 1.0 / np.maximum(v, 1e-300))
+    for _ in range(50):
+        tri = polygamma(1, x)
+        step = tri * (1.0 - tri / v) / polygamma(2, x)
+        x = x + step
+        if np.all(np.abs(step) <= 1e-10 * x):
+            break
+    return x
+
+
+def cost_outcome_posterior(
+    shape: ArrayLike,
+    rate: ArrayLike,
+    cost: ArrayLike,
+    n: ArrayLike,
+    cost_sq: ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Gamma (shape, rate) of outcomes per unit of cost, ``lambda / mean cost``.
+
+    ``shape``, ``rate``: the gamma posterior of the outcome rate per unit; ``cost``, ``n``:
+    total cost and units; ``cost_sq``: the sum of squared costs per unit, or None for a known
+    cost. With ``cost_sq`` the log of ``lambda / mean cost`` gets its mean and variance from
+    both gamma factors and the returned gamma has the same (digamma/trigamma matching).
+
+    Examples
+    --------
+    >>> a, b = cost_outcome_posterior(14.0, 22.0, 40_000.0, 20.0)  # known cost: Gamma(a, b c)
+    >>> float(a), float(b)
+    (14.0, 44000.0)
+    >>> a, b = cost_outcome_posterior(14.0, 22.0, 40_000.0, 20.0, 20 * 2000.0**2 + 19 * 800.0**2)
+    >>> bool(a < 14.0)
+    True
+    """
+    from scipy.special import digamma, polygamma
+
+    a = np.asarray(shape, dtype=np.float64)
+    r = np.asarray(rate, dtype=np.float64)
+    total = np.asarray(cost, dtype=np.float64)
+    units = np.asarray(n, dtype=np.float64)
+    mean = total / units
+    if cost_sq is None:
+        return a, r * mean
+    sq = np.asarray(cost_sq, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = (sq - units * mean**2) / (units - 1.0)
+        cost_shape = units * mean**2 / var  # mean cost ~ Gamma(cost_shape, cost_shape / mean)
+    varies = np.isfinite(cost_shape) & (cost_shape > 0) & (cost_shape < 1e12) & (mean > 0)
+    k = np.where(varies, cost_shape, 1.0)
+    tri = polygamma(1, a) + np.where(varies, polygamma(1, k), 0.0)
+    matched = np.where(varies, _inverse_trigamma(tri), a)
+    log_mean = (
+        digamma(a)
+        - np.log(r)
+        - np.where(varies, digamma(k) - np.log(k), 0.0)
+        - np.log(np.where(mean > 0, mean, 1.0))
+    )
+    new_rate = np.where(varies, np.exp(digamma(matched) - log_mean), r * mean)
+    return matched, new_rate
+
+
+def _cost_per_krone(
+    shape: FloatArray,
+    rate: FloatArray,
+    cost: FloatArray,
+    units: FloatArray,
+    cost_sq: ArrayLike | None,
+    name: str,
+) -> tuple[FloatArray, FloatArray]:
+    """1/theta = lambda / c as a gamma: exact for a known cost, matched for an uncertain one."""
+    if cost_sq is not None:
+        _nonneg(name, cost_sq)
+    return cost_outcome_posterior(shape, rate, cost, units, cost_sq)
 
 
 # --------------------------------------------------------------------------- k arms, decisions
