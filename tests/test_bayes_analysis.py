@@ -276,3 +276,26 @@ def test_counts_from_arm_totals_carry_the_poisson_note() -> None:
     assert [n.code for n in result.notes] == ["poisson_totals_bayes"]
     assert "overdispersion" in result.note_texts("en")[0]
     assert "forskelle mellem opslag" in result.note_texts("da")[0]
+
+
+def test_costs_and_shares_from_arm_totals_say_what_they_cannot_see() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "t",
+            "control": "A",
+            "metrics": ["cost_per_hire", "qualified_share"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "jobindex"}],
+        }
+    )
+    totals = pd.DataFrame(
+        {
+            "arm": ["A", "B"],
+            "postings": [20, 20],
+            "applications": [300, 340],
+            "qualified": [120, 150],
+            "hires": [12, 14],
+            "cost_dkk": [60_000.0, 40_000.0],
+        }
+    )
+    result = rk.analyze(exp, totals, method="bayesian", rng=1)
+    assert [n.code for n in result.notes] == ["ratio_totals", "binomial_totals"]

@@ -95,10 +95,12 @@ def test_three_postings_per_arm_say_they_cannot_show_a_difference() -> None:
 def test_bayesian_on_few_effective_postings_takes_no_decision() -> None:
     data = dgp.draw(11, "4-8", 40)
     result = rk.analyze(dgp.experiment(), data, by=["rep"], method="bayesian", rng=1)
-    assert "bayes_few_effective_postings" in {n.code for n in result.notes}
-    compared = result.table["prob_better"].notna()
-    assert (result.table.loc[compared, "decision"] == "continue").all()
-    assert np.isfinite(result.table.loc[compared, "prob_better"]).all()
+    flagged = {n.params["metric"] for n in result.notes if n.code == "bayes_few_effective_postings"}
+    assert flagged == {"applications_per_posting", "qualified_share"}
+    table = result.table[result.table["metric"].isin(flagged)]
+    compared = table["prob_better"].notna()
+    assert (table.loc[compared, "decision"] == "continue").all()
+    assert np.isfinite(table.loc[compared, "prob_better"]).all()
 
 
 @pytest.mark.slow

@@ -93,9 +93,10 @@ def _reassigned(
     block = max(1, _BLOCK // n)
     sums = []
     for start in range(0, n_resamples, block):
-        base = np.zeros((min(block, n_resamples - start), n))
-        base[:, :n_t] = 1.0
-        sums.append(_null(x, y, t, gen.permuted(base, axis=1)))
+        # a uniformly random set of n_t units per row: the n_t smallest of n uniform keys
+        keys = gen.random((min(block, n_resamples - start), n))
+        cut = np.partition(keys, n_t - 1, axis=1)[:, n_t - 1 : n_t]
+        sums.append(_null(x, y, t, (keys <= cut).astype(np.float64)))
     return _Null(*(np.concatenate(v) for v in zip(*(astuple(b) for b in sums), strict=True))), False
 
 
