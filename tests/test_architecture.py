@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "rekrut.sequential": 3,
     "rekrut.peers": 3,
     "rekrut.power": 3,
+    "rekrut._power_analytic": 3,
     "rekrut._power_sim": 3,
     "rekrut._adjustment": 3,
     "rekrut.adjustment": 3,
