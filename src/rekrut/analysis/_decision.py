@@ -64,7 +64,7 @@ _OUTCOMES: dict[str, tuple[str, str]] = {
 }
 _MULTIPLICITY: dict[str, tuple[str, str]] = {
     "holm": ("Holms metode", "Holm's method"),
-    "bh": ("Benjamini–Hochberg", "Benjamini–Hochberg"),
+    "bh": ("Benjamini–Hochbergs metode", "the Benjamini–Hochberg method"),
     "none": ("ingen korrektion", "no correction"),
 }
 
@@ -85,18 +85,23 @@ TEXT: dict[str, dict[Lang, str]] = {
     },
     "interval": {"da": "{level}-interval {low} til {high}", "en": "{level} interval {low} to {high}"},
     "rule_p": {
-        "da": "Regel: en forskel regnes for sikker, når justeret p er under {alpha} ({correction}); "
-        "her er justeret p {p}.",
+        "da": "Regel: en forskel regnes for sikker, når justeret p er under {alpha} ({correction}).",
         "en": "Rule: a difference counts as clear when the adjusted p is below {alpha} "
-        "({correction}); here the adjusted p is {p}.",
+        "({correction}).",
     },
     "rule_bayes": {
         "da": "Regel: {arm} vælges, når {level}-troværdighedsintervallet ligger helt over {high}, "
-        "og {control} beholdes, når det ligger helt under {low} eller helt mellem {low} og {high}; "
-        "her er sandsynligheden for at være bedre {prob}.",
+        "og {control} beholdes, når det ligger helt under {low} eller helt mellem {low} og {high}.",
         "en": "Rule: {arm} is chosen when the {level} credible interval lies wholly above {high}, "
         "and {control} is kept when it lies wholly below {low} or wholly between {low} and "
-        "{high}; here the probability of being better is {prob}.",
+        "{high}.",
+    },
+    "here": {"da": "Her: {evidence}.", "en": "Here: {evidence}."},
+    "any_arm": {"da": "en {unit}", "en": "a {unit}"},
+    "evidence_p": {"da": "justeret p {p}", "en": "adjusted p {p}"},
+    "evidence_bayes": {
+        "da": "sandsynlighed for at være bedre {prob}",
+        "en": "probability of being better {prob}",
     },
     "cost_free": {
         "da": "Pris: gratis, som {control}.",
@@ -241,6 +246,12 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
 def action_label(action: str, lang: Lang) -> str:
     """The action in a word or two: ``brug fremover``, ``stop``, ``fortsæt``."""
     return ACTION_LABELS[action][0 if lang == "da" else 1]
+
+
+def multiplicity_name(code: str, lang: Lang) -> str:
+    """``holm`` as ``Holms metode`` / ``Holm's method``."""
+    labels = _MULTIPLICITY.get(code, (code, code))
+    return labels[0 if lang == "da" else 1]
 
 
 def _t(key: str, lang: Lang, **params: Any) -> str:
@@ -453,31 +464,50 @@ def effect_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
     return f"{text} ({interval})"
 
 
-def rule_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
-    """The rule behind the decision, in plain words with its numbers."""
+def _rule(result: AnalysisResult, arm: str, lang: Lang) -> str:
     exp = result.experiment
-    arm, control = exp.arm_name(d.arm, lang), exp.arm_name(d.control, lang)
     if result.method == "bayesian":
         low, high = exp.bayes.rope
         return _t(
             "rule_bayes",
             lang,
             arm=arm,
-            control=control,
+            control=exp.arm_name(exp.control, lang),
             level=fmt_percent(exp.bayes.decision_probability, lang, 0),
             low=fmt_signed_percent(low, lang),
             high=fmt_signed_percent(high, lang),
-            prob=fmt_percent(d.prob_better, lang, 0),
         )
-    family = result.table[result.table["metric"] == d.metric]["correction"]
+    family = result.table[result.table["metric"] == exp.primary_metric]["correction"]
     code = str(family.iloc[0]) if len(family) else "none"
     return _t(
         "rule_p",
         lang,
         alpha=fmt_number(exp.alpha, lang, 2),
-        correction=_MULTIPLICITY.get(code, (code, code))[0 if lang == "da" else 1],
-        p=fmt_p(d.p_value_corrected, lang),
+        correction=multiplicity_name(code, lang),
     )
+
+
+def rule_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
+    """The rule behind the decision in plain words, and the arm's number it was applied to."""
+    arm = result.experiment.arm_name(d.arm, lang)
+    here = _t("here", lang, evidence=evidence_text(result, d, lang))
+    return f"{_rule(result, arm, lang)} {here}"
+
+
+def rule_summary(result: AnalysisResult, lang: Lang) -> str:
+    """The rule alone, the same for every arm."""
+    unit = _unit(result, lang)
+    article = "an" if lang == "en" and unit[0] in "aeiou" else None
+    arm = f"{article} {unit}" if article else _t("any_arm", lang, unit=unit)
+    return _rule(result, arm, lang)
+
+
+def evidence_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
+    """The number the rule is applied to: ``justeret p 0,269`` or the probability of being
+    better."""
+    if result.method == "bayesian":
+        return _t("evidence_bayes", lang, prob=fmt_percent(d.prob_better, lang, 0))
+    return _t("evidence_p", lang, p=fmt_p(d.p_value_corrected, lang))
 
 
 def cost_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from rekrut.io import write_text_atomic
 from rekrut.notes import Lang
-from rekrut.report._plots import figure_svg, forest_plot
+from rekrut.report._plots import cost_plot, figure_svg, forest_plot
 
 if TYPE_CHECKING:
     from rekrut.analysis import AnalysisResult
 
-__all__ = ["forest_plot", "render_report", "result_html", "write_report"]
+__all__ = ["cost_plot", "forest_plot", "render_report", "result_html", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -56,7 +56,7 @@ def render_report(
     >>> import rekrut as rk
     >>> from rekrut.cli import demo_experiment_path
     >>> text = render_report(rk.analyze(demo_experiment_path()), kind="md", lang="en")
-    >>> "## Conclusion" in text and "## Methods" in text
+    >>> "## Decision" in text and "## Methods" in text
     True
     """
     if kind not in ("html", "md"):
@@ -67,8 +67,9 @@ def render_report(
 
     context = build_context(result, lang, peers=peers, title=title)
     if kind == "html":
-        fig = forest_plot(result, lang=lang)
-        context["forest_svg"] = figure_svg(fig)
+        context["forest_svg"] = figure_svg(forest_plot(result, lang=lang))
+        costs = cost_plot(result, lang=lang)
+        context["cost_svg"] = None if costs is None else figure_svg(costs)
     template = _environment(kind).get_template(f"report.{kind}.j2")
     return str(template.render(**context))
 
