@@ -13,11 +13,20 @@ from typing import TYPE_CHECKING, Any
 from rekrut.io import write_text_atomic
 from rekrut.notes import Lang
 from rekrut.report._plots import cost_plot, figure_svg, forest_plot
+from rekrut.report._portfolio import render_portfolio, write_portfolio
 
 if TYPE_CHECKING:
     from rekrut.analysis import AnalysisResult
 
-__all__ = ["cost_plot", "forest_plot", "render_report", "result_html", "write_report"]
+__all__ = [
+    "cost_plot",
+    "forest_plot",
+    "render_portfolio",
+    "render_report",
+    "result_html",
+    "write_portfolio",
+    "write_report",
+]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -105,7 +114,8 @@ def write_report(
 
 
 def result_html(result: AnalysisResult) -> str:
-    """A compact HTML table of the result for notebooks.
+    """A compact HTML view of the result for notebooks: the decision table first, the full
+    table folded (the result's own ``_repr_html_``).
 
     Examples
     --------
@@ -114,11 +124,5 @@ def result_html(result: AnalysisResult) -> str:
     >>> result_html(rk.analyze(demo_experiment_path())).startswith("<div><strong>")
     True
     """
-    import html
+    return result._repr_html_()
 
-    table = result.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
-    head = html.escape(f"{result.experiment.title or result.experiment.id} — {result.method}")
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.note_texts("en"))
-    return (
-        f"<div><strong>{head}</strong>{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
-    )
