@@ -1,0 +1,183 @@
+"""The decision a director reads first: its rule, its cost, its next step, and its words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rekrut as rk
+from rekrut.analysis._costs import arm_ratio, extra_cost
+from rekrut.analysis._decision import decision_sentence
+from rekrut.cli import demo_experiment_path, main
+from rekrut.data import Moments
+from rekrut.notes import Note
+
+GOLDEN = Path(__file__).parent / "golden_da.txt"
+
+
+@pytest.fixture(scope="module")
+def demo() -> rk.AnalysisResult:
+    return rk.analyze(demo_experiment_path())
+
+
+def _sentences(result: rk.AnalysisResult) -> str:
+    return "\n".join(decision_sentence(result, d, "da") for d in result.decisions()) + "\n"
+
+
+def test_danish_decision_sentences_match_the_reviewed_text(demo: rk.AnalysisResult) -> None:
+    bayes = rk.analyze(demo_experiment_path(), method="bayesian", rng=1)
+    assert _sentences(demo) + _sentences(bayes) == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_decisions_follow_the_rule(demo: rk.AnalysisResult) -> None:
+    by_arm = {d.arm: d for d in demo.decisions()}
+    # none is clear at the adjusted 5 % level; the local paper did worse, so it stops
+    assert by_arm["lokalavis"].action == "stop"
+    assert by_arm["lokalavis"].reason == "no_sign"
+    for d in by_arm.values():
+        assert d.p_value_corrected >= 0.05
+        assert d.cost_metric == "cost_per_qualified"
+        assert d.cost_ci_low > 0  # a cost interval is never negative
+    # the postings still needed come from the power calculation at the lift seen
+    fixed = rk.power.postings_needed(
+        "applications_per_posting",
+        float(demo.table.iloc[0]["control_value"]),
+        lift=by_arm["jobindex"].target_lift,
+        treatments=3,
+        dispersion=0.01 + 0 * 1,
+    )
+    assert by_arm["jobindex"].more_postings > 0
+    assert fixed.postings_per_arm > 0
+
+
+def test_a_clear_winner_is_rolled_out_and_a_clear_loser_stopped() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "klar",
+            "control": "A",
+            "metrics": ["applications_per_posting"],
+            "arms": [
+                {"id": "A", "channel": "jobnet"},
+                {"id": "B", "channel": "facebook"},
+                {"id": "C", "channel": "lokal"},
+            ],
+        }
+    )
+    data = rk.simulate(exp, postings=900, effects={"B": {"applications": 2.0},
+                                                    "C": {"applications": 0.4}}, rng=3)  # fmt: skip
+    actions = {d.arm: (d.action, d.reason) for d in rk.analyze(exp, data).decisions()}
+    assert actions == {"B": ("roll_out", "better"), "C": ("stop", "worse")}
+
+
+def _moments(cost: list[np.ndarray], outcomes: list[np.ndarray]) -> Moments:
+    cols = [
+        [len(c), c.sum(), y.sum(), (c * c).sum(), (y * y).sum(), (c * y).sum()]
+        for c, y in zip(cost, outcomes, strict=True)
+    ]
+    table = np.array(cols, dtype=float)
+    return Moments(*(table[:, i].reshape(1, -1) for i in range(6)))
+
+
+def test_fieller_and_ratio_intervals_cover_at_the_nominal_rate() -> None:
+    # control free with 2 qualified per posting; treatment 600 kr. per posting and 3.5 per
+    # posting (negative binomial): true extra cost 600 / 1.5 = 400 kr., own cost 600 / 3.5
+    rng = np.random.default_rng(18)
+    hits_extra = hits_ratio = 0
+    reps, n = 800, 60
+    for _ in range(reps):
+        yc = rng.negative_binomial(2, 2 / 4, n).astype(float)
+        yt = rng.negative_binomial(2, 2 / 5.5, n).astype(float)
+        m = _moments([np.zeros(n), np.full(n, 600.0)], [yc, yt])
+        e = extra_cost(m, 0, 0, 1, 0.95)
+        if e.bounded:
+            hits_extra += e.low <= 400 <= e.high
+        else:  # an open Fieller set: the test it inverts, at the true value
+            se2 = yc.var(ddof=1) / n + yt.var(ddof=1) / n
+            hits_extra += (600 - 400 * e.extra_outcomes) ** 2 <= 1.959964**2 * 400**2 * se2
+        r = arm_ratio(m, 0, 1, 0.95)
+        assert r.low > 0
+        hits_ratio += r.low <= 600 / 3.5 <= r.high
+    assert 0.93 <= hits_extra / reps <= 0.965
+    assert 0.92 <= hits_ratio / reps <= 0.975
+
+
+def test_fieller_is_open_when_the_extra_yield_is_not_clear() -> None:
+    m = _moments([np.zeros(5), np.full(5, 500.0)], [np.array([1.0, 3, 0, 2, 4]),
+                                                     np.array([2.0, 1, 4, 3, 1])])  # fmt: skip
+    e = extra_cost(m, 0, 0, 1, 0.95)
+    assert not e.bounded and np.isnan(e.low)
+
+
+def test_notebook_display_is_short_and_speaks_the_results_language(
+    demo: rk.AnalysisResult,
+) -> None:
+    text = repr(demo)
+    assert len(text) < 800
+    assert "26 % flere ansøgere pr. opslag end Jobnet" in text
+    english = rk.analyze(demo_experiment_path(), lang="en")
+    assert "26 % more applicants per posting than Jobnet" in repr(english)
+    assert "Facebook/Instagram ad" in repr(english)  # name_en from the experiment file
+    html = demo._repr_html_()
+    assert html.index("Næste skridt") < html.index("<details>") < html.index("p_value_corrected")
+    with pytest.raises(ValueError, match="lang"):
+        rk.analyze(demo_experiment_path(), lang="de")  # type: ignore[arg-type]
+
+
+def test_notes_print_as_sentences_in_the_results_language() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "tal",
+            "control": "A",
+            "metrics": ["applications_per_posting"],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+    totals = pd.DataFrame({"arm": ["A", "B"], "postings": [20, 18], "applications": [150, 210]})
+    notes = rk.analyze(exp, totals).notes
+    assert str(notes).startswith("- Ansøgere pr. opslag: der var kun totaler pr. gruppe")
+    assert notes[0].code == "poisson_totals"
+    assert "only arm totals" in repr(rk.analyze(exp, totals, lang="en").notes)
+    assert Note("duration_totals", {"metric": "time_to_hire_days"}).text().startswith("Dage")
+
+
+def test_funnel_shows_qualified_applicants_whenever_the_data_have_them(tmp_path: Path) -> None:
+    exp = rk.load_experiment(demo_experiment_path())
+    narrow = exp.model_copy(update={"metrics": ("applications_per_posting", "fill_rate")})
+    text = rk.report.render_report(rk.analyze(narrow, exp.data_path), kind="md", lang="da")
+    funnel = text[text.index("## Fra opslag til ansættelse") :].splitlines()
+    assert "Kvalificerede ansøgere" in funnel[2]
+    assert "| 402 |" in next(line for line in funnel if line.startswith("| Jobnet"))
+
+
+def test_a_dollar_in_a_channel_name_is_plain_text() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "dollar",
+            "control": "A",
+            "metrics": ["applications_per_posting", "cost_per_hire"],
+            "channels": [{"id": "x", "name": "Ads $5 $ pr. klik"}],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "x"}],
+        }
+    )
+    data = rk.simulate(exp, postings=80, rng=2)
+    data["cost_dkk"] = np.where(data["arm"] == "B", 900.0, 0.0)
+    svg = rk.report.render_report(rk.analyze(exp, data), kind="html", lang="en")
+    assert "Ads $5 $ pr. klik" in svg
+
+
+def test_portfolio_lists_every_experiment_with_its_decision(tmp_path: Path) -> None:
+    examples = demo_experiment_path().parent
+    files = [str(examples / n) for n in ("sosu_kanaltest.toml", "paedagog_fuldtid.toml")]
+    out = tmp_path / "aarsrapport.md"
+    assert main(["report", "--portfolio", *files, "--kpis", "example", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    for heading in ("## Kanaltest: SOSU-assistenter", "## Fuldtid i overskriften"):
+        assert heading in text
+    assert "**Besluttet:** Jobindex: stop" in text
+    assert "Social- og sundhedsassistenter, Aarhus (751)" in text
+    assert "## Udviklingen mod sammenlignelige kommuner: Aarhus (751)" in text
+    assert main(["report", "--portfolio", *files, "--out", str(tmp_path / "a.pdf")]) == 2
+    assert not (tmp_path / "a.pdf").exists()
