@@ -110,41 +110,23 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
     panels = ([("relative", relative)] if relative else []) + [
         (m, list(table[(table["metric"] == m) & ~finite].itertuples(index=False))) for m in own
     ]
-    heights = [max(len(rows), 1) + 1.2 for _, rows in panels] or [1.0]
+    heads = len({r.metric for r in relative})
+    heights = [len(rows) + (heads if kind == "relative" else 0) + 1.2 for kind, rows in panels]
+    heights = heights or [1.0]
     fig = Figure(figsize=(8.5, 0.42 * sum(heights) + 0.8))
     axes = fig.subplots(len(panels) or 1, 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
     control = result.experiment.arm_name(result.experiment.control, lang)
     for ax, (kind, rows) in zip(axes[:, 0], panels, strict=False):
-        labels = []
-        for y, row in enumerate(reversed(rows)):
-            m = get_metric(row.metric)
-            if kind == "relative":
-                value, low, high = row.lift * 100, row.lift_ci_low * 100, row.lift_ci_high * 100
-                verdict = _verdict(m, row.lift_ci_low, row.lift_ci_high)
-                name = f"{m.label(lang)} – {result.experiment.arm_name(row.arm, lang)}"
-            else:
-                value, low, high = _own_scale(result, m, row)
-                verdict = "unclear" if not math.isfinite(low) else "worse" if low > 0 else "unclear"
-                name = result.experiment.arm_name(row.arm, lang)
-            colour = _COLOURS[verdict]
-            span = [v for v in (low, high) if math.isfinite(v)]
-            if len(span) == 2:
-                ax.plot(span, [y, y], color=colour, linewidth=2.2)
-            ax.plot([value], [y], "o", color=colour, markersize=6)
-            labels.append(_plain(name))
-        ax.set_yticks(range(len(rows)), labels, fontsize=FONT_SIZE)
-        ax.tick_params(axis="x", labelsize=FONT_SIZE)
-        ax.grid(axis="x", alpha=0.3)
+        _panel(ax, result, kind, rows, lang)
         if kind == "relative":
             ax.axvline(0, color="#555555", linewidth=1)
             ax.set_xlabel(_plain(_w("relative", lang, control=control)), fontsize=FONT_SIZE)
         else:
             m = get_metric(kind)
             unit = m.unit_da if lang == "da" else m.unit_en
-            ax.set_xlabel(
-                _plain(_w("absolute", lang, metric=m.label(lang), arm_value=_w("arm_value", lang), unit=unit)),
-                fontsize=FONT_SIZE,
-            )
+            label = _w("absolute", lang, metric=m.label(lang), arm_value=_w("arm_value", lang),
+                       unit=unit)  # fmt: skip
+            ax.set_xlabel(_plain(label), fontsize=FONT_SIZE)
             ax.set_xlim(left=0)
     handles = [
         Line2D([0], [0], color=_COLOURS[k], marker="o", linewidth=2.2, label=_w(k, lang))
@@ -153,6 +135,38 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
     fig.legend(handles=handles, loc="upper center", ncol=3, fontsize=FONT_SIZE, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     return fig
+
+
+def _panel(ax: Any, result: AnalysisResult, kind: str, rows: list[Any], lang: Lang) -> None:
+    """One panel of the forest plot: a bold heading per metric, then its arms by name."""
+    exp = result.experiment
+    ticks: list[tuple[float, str, bool]] = []
+    y = 0.0
+    current = None
+    for row in rows:
+        m = get_metric(row.metric)
+        if kind == "relative" and row.metric != current:
+            current = row.metric
+            ticks.append((y, m.label(lang), True))
+            y -= 1
+        if kind == "relative":
+            value, low, high = row.lift * 100, row.lift_ci_low * 100, row.lift_ci_high * 100
+            verdict = _verdict(m, row.lift_ci_low, row.lift_ci_high)
+        else:
+            value, low, high = _own_scale(result, m, row)
+            verdict = "worse" if math.isfinite(low) and low > 0 else "unclear"
+        colour = _COLOURS[verdict]
+        if math.isfinite(low) and math.isfinite(high):
+            ax.plot([low, high], [y, y], color=colour, linewidth=2.2)
+        ax.plot([value], [y], "o", color=colour, markersize=6)
+        ticks.append((y, exp.arm_name(row.arm, lang), False))
+        y -= 1
+    ax.set_yticks([t[0] for t in ticks], [_plain(t[1]) for t in ticks], fontsize=FONT_SIZE)
+    for label, (_, _, heading) in zip(ax.get_yticklabels(), ticks, strict=True):
+        label.set_fontweight("bold" if heading else "normal")
+    ax.set_ylim(y + 0.4, 0.6)
+    ax.tick_params(axis="x", labelsize=FONT_SIZE)
+    ax.grid(axis="x", alpha=0.3)
 
 
 def cost_plot(result: AnalysisResult, *, lang: Lang = "da") -> Any:

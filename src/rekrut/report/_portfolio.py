@@ -52,7 +52,7 @@ def _entry(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
         "tested": ", ".join(exp.arm_name(a.id, lang) for a in exp.arms),
         "control": exp.arm_name(exp.control, lang),
         "target": target,
-        "primary": get_metric(exp.primary_metric).label(lang),
+        "primary": get_metric(exp.primary_metric).label(lang).lower(),
         "learned": learned,
         "cost": fmt_dkk(spend, lang),
         "postings": fmt_number(float(result.summary.units.sum()), lang, 0),
