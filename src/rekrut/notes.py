@@ -18,7 +18,7 @@ _COUNT_WORDS: dict[str, tuple[str, str]] = {
     "postings": ("opslag", "postings"),
     "impressions": ("visninger", "impressions"),
     "clicks": ("klik", "clicks"),
-    "applications": ("ansøgninger", "applications"),
+    "applications": ("ansøgere", "applications"),
     "qualified": ("kvalificerede ansøgere", "qualified applicants"),
     "hires": ("ansættelser", "hires"),
     "retained_12m": ("fastholdte ansættelser", "retained hires"),

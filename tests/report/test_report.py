@@ -96,8 +96,8 @@ def test_decision_comes_first_with_cost_rule_and_next_step(demo_result: rk.Analy
 def test_bayesian_report_states_probability(demo_result: rk.AnalysisResult) -> None:
     result = rk.analyze(demo_result.experiment, method="bayesian", rng=1)
     text = render_report(result, kind="md", lang="da")
-    assert "sandsynlighed for at være bedre" in text
-    assert "troværdighedsintervallet ligger helt over +5 %" in text  # the ROPE rule in words
+    assert "sandsynligheden for at være bedre er 96 %" in text
+    assert "troværdighedsintervallet for forskellen ligger helt over +5 %" in text  # the ROPE rule in words
     assert "troværdighedsintervaller" in text
 
 

@@ -49,18 +49,18 @@ POWER = 0.8
 _COST_METRICS = ("cost_per_qualified", "cost_per_hire", "cost_per_application")
 # metrics read as "N % more <noun>": their noun phrase
 _NOUNS: dict[str, tuple[str, str]] = {
-    "applications_per_posting": ("ansøgere pr. opslag", "applicants per posting"),
+    "applications_per_posting": ("ansøgere pr. opslag", "applications per posting"),
     "qualified_per_posting": ("kvalificerede ansøgere pr. opslag", "qualified applicants per posting"),
 }
 _OUTCOME: dict[str, tuple[str, str]] = {
     "cost_per_qualified": ("kvalificeret ansøger", "qualified applicant"),
     "cost_per_hire": ("ansættelse", "hire"),
-    "cost_per_application": ("ansøger", "applicant"),
+    "cost_per_application": ("ansøger", "application"),
 }
 _OUTCOMES: dict[str, tuple[str, str]] = {
     "cost_per_qualified": ("kvalificerede ansøgere", "qualified applicants"),
     "cost_per_hire": ("ansættelser", "hires"),
-    "cost_per_application": ("ansøgere", "applicants"),
+    "cost_per_application": ("ansøgere", "applications"),
 }
 _MULTIPLICITY: dict[str, tuple[str, str]] = {
     "holm": ("Holms metode", "Holm's method"),
@@ -90,18 +90,20 @@ TEXT: dict[str, dict[Lang, str]] = {
         "({correction}).",
     },
     "rule_bayes": {
-        "da": "Regel: {arm} vælges, når {level}-troværdighedsintervallet ligger helt over {high}, "
+        "da": "Regel: {arm} vælges, når {level}-troværdighedsintervallet for forskellen ligger "
+        "helt over {high}, "
         "og {control} beholdes, når det ligger helt under {low} eller helt mellem {low} og {high}.",
-        "en": "Rule: {arm} is chosen when the {level} credible interval lies wholly above {high}, "
+        "en": "Rule: {arm} is chosen when the {level} credible interval of the difference lies "
+        "wholly above {high}, "
         "and {control} is kept when it lies wholly below {low} or wholly between {low} and "
         "{high}.",
     },
     "here": {"da": "Her: {evidence}.", "en": "Here: {evidence}."},
     "any_arm": {"da": "en {unit}", "en": "a {unit}"},
-    "evidence_p": {"da": "justeret p {p}", "en": "adjusted p {p}"},
+    "evidence_p": {"da": "justeret p er {p}", "en": "the adjusted p is {p}"},
     "evidence_bayes": {
-        "da": "sandsynlighed for at være bedre {prob}",
-        "en": "probability of being better {prob}",
+        "da": "sandsynligheden for at være bedre er {prob}",
+        "en": "the probability of being better is {prob}",
     },
     "cost_free": {
         "da": "Pris: gratis, som {control}.",
@@ -152,8 +154,8 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "Next step: stop {arm}; it did worse than {control} in the experiment.",
     },
     "stop_too_costly": {
-        "da": "Næste skridt: stop {arm}; at påvise en forskel på {target} kræver {more} opslag "
-        "mere pr. {unit}{weeks}.",
+        "da": "Næste skridt: stop {arm}; at påvise en forskel på {target} kræver yderligere "
+        "{more} opslag pr. {unit}{weeks}.",
         "en": "Next step: stop {arm}; showing a difference of {target} needs {more} more postings "
         "per {unit}{weeks}.",
     },
@@ -164,8 +166,8 @@ TEXT: dict[str, dict[Lang, str]] = {
         "{target}, and it is not clear.",
     },
     "continue_plan": {
-        "da": "Næste skridt: fortsæt med {more} opslag mere pr. {unit}{weeks} for at kunne påvise "
-        "en forskel på {target} med 80 % sandsynlighed.",
+        "da": "Næste skridt: fortsæt med yderligere {more} opslag pr. {unit}{weeks} for at kunne "
+        "påvise en forskel på {target} med 80 % sandsynlighed.",
         "en": "Next step: continue with {more} more postings per {unit}{weeks} to detect a "
         "difference of {target} with 80 % probability.",
     },
