@@ -19,6 +19,7 @@ from rekrut._power_analytic import (
 from rekrut._power_sim import SimulatedPower, simulate_power
 
 __all__ = [
+    "DEFAULT_DISPERSION",
     "PowerResult",
     "SequentialPlan",
     "SimulatedPower",

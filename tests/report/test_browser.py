@@ -79,7 +79,8 @@ def _check_in_browser(
     assert CHROMIUM is not None
     html = page.read_text(encoding="utf-8")
     # self-contained: no scripts, nothing fetched (XML namespaces name URLs but load nothing)
-    assert "<script" not in html and "<link" not in html
+    assert "<script" not in html
+    assert "<link" not in html
     assert not re.search(r"""(src|href)=["']?https?:|url\((?!#)|@import""", html)
     probe = tmp_path / f"probe-{name}.html"
     probe.write_text(html.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
@@ -135,7 +136,10 @@ def test_portfolio_opens_with_the_overview(lang: str, tmp_path: Path) -> None:
     files = [examples / n for n in ("sosu_kanaltest.toml", "paedagog_fuldtid.toml",
                                     "admin_ordlyd.toml")]  # fmt: skip
     page = write_portfolio(
-        files, tmp_path / "aarsrapport.html", lang=lang, kpis=rk.peers.example_kpis()  # type: ignore[arg-type]
+        files,
+        tmp_path / "aarsrapport.html",
+        lang=lang,
+        kpis=rk.peers.example_kpis(),  # type: ignore[arg-type]
     )
     geometry = _check_in_browser(page, tmp_path, f"portfolio-{lang}")
     assert 0 <= float(geometry["top"]) < HEIGHT / 3  # type: ignore[arg-type]

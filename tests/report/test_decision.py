@@ -115,7 +115,8 @@ def test_fieller_is_open_when_the_extra_yield_is_not_clear() -> None:
     m = _moments([np.zeros(5), np.full(5, 500.0)], [np.array([1.0, 3, 0, 2, 4]),
                                                      np.array([2.0, 1, 4, 3, 1])])  # fmt: skip
     e = extra_cost(m, 0, 0, 1, 0.95)
-    assert not e.bounded and np.isnan(e.low)
+    assert not e.bounded
+    assert np.isnan(e.low)
 
 
 def test_notebook_display_is_short_and_speaks_the_results_language(
@@ -217,3 +218,38 @@ def test_danish_follows_the_house_rules() -> None:
         assert "Sandsynlighed for bedre" not in text, key
         words = re.sub(r"\{[a-z_]+\}", "", text)
         assert not re.search(r"\b(control|arm|lift|treatment)\b", words), key  # no English
+
+
+def test_open_intervals_and_unreached_medians_are_said_in_words() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "syg",
+            "municipality": "751",
+            "job_category": "sygeplejerske",
+            "control": "jobnet",
+            "metrics": ["qualified_per_posting", "cost_per_hire", "time_to_hire_days"],
+            "channels": [
+                {"id": "jobindex", "name": "Jobindex", "cost": {"per_posting_dkk": 4500}},
+                {"id": "lokal", "name": "Lokalavisen", "name_en": "Local paper"},
+            ],
+            "arms": [
+                {"id": "jobnet", "channel": "jobnet"},
+                {"id": "jobindex", "channel": "jobindex"},
+                {"id": "lokal", "channel": "lokal"},
+            ],
+        }
+    )
+    data = rk.simulate(exp, postings=60, rng=11, effects={"jobindex": {"fill_rate": 0.5}})
+    result = rk.analyze(exp, data)
+    row = result.table[(result.table["metric"] == "time_to_hire_days")].iloc[0]
+    assert np.isnan(row["treatment_value"])  # fewer than half of Jobindex's postings filled
+    text = rk.report.render_report(result, kind="md", lang="da")
+    days = text[text.index("### Dage til ansættelse") :].splitlines()[4]
+    assert days.startswith("| Jobindex |")
+    assert "| ikke nået | – | kan ikke beregnes |" in days
+    assert "∞" not in text
+    assert "medianen ikke er nået" in text
+    assert "| Faggruppe | Sygeplejersker |" in text
+    english = rk.report.render_report(result, kind="md", lang="en")
+    assert "Local paper" in english
+    assert "Lokalavisen" not in english

@@ -97,7 +97,9 @@ def test_bayesian_report_states_probability(demo_result: rk.AnalysisResult) -> N
     result = rk.analyze(demo_result.experiment, method="bayesian", rng=1)
     text = render_report(result, kind="md", lang="da")
     assert "sandsynligheden for at være bedre er 96 %" in text
-    assert "troværdighedsintervallet for forskellen ligger helt over +5 %" in text  # the ROPE rule in words
+    assert (
+        "troværdighedsintervallet for forskellen ligger helt over +5 %" in text
+    )  # the ROPE rule in words
     assert "troværdighedsintervaller" in text
 
 

@@ -19,7 +19,7 @@ from scipy import stats as sps
 
 from rekrut.data import Moments
 
-__all__ = ["ArmRatio", "ExtraCost", "arm_ratio", "arm_mean", "extra_cost"]
+__all__ = ["ArmRatio", "ExtraCost", "arm_mean", "arm_ratio", "extra_cost"]
 
 
 @dataclass(frozen=True, slots=True)

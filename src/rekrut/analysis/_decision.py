@@ -50,7 +50,10 @@ _COST_METRICS = ("cost_per_qualified", "cost_per_hire", "cost_per_application")
 # metrics read as "N % more <noun>": their noun phrase
 _NOUNS: dict[str, tuple[str, str]] = {
     "applications_per_posting": ("ansøgere pr. opslag", "applications per posting"),
-    "qualified_per_posting": ("kvalificerede ansøgere pr. opslag", "qualified applicants per posting"),
+    "qualified_per_posting": (
+        "kvalificerede ansøgere pr. opslag",
+        "qualified applicants per posting",
+    ),
 }
 _OUTCOME: dict[str, tuple[str, str]] = {
     "cost_per_qualified": ("kvalificeret ansøger", "qualified applicant"),
@@ -554,7 +557,9 @@ def cost_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
 
 def _free(result: AnalysisResult, arm_id: str) -> bool:
     totals = result.summary.totals()
-    return "cost_dkk" in totals.columns and float(totals.loc[arm_id, "cost_dkk"]) == 0.0
+    if "cost_dkk" not in totals.columns:
+        return False
+    return bool(totals["cost_dkk"].to_numpy()[list(totals.index).index(arm_id)] == 0.0)
 
 
 def next_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
@@ -562,9 +567,7 @@ def next_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
     exp = result.experiment
     arm, control = exp.arm_name(d.arm, lang), exp.arm_name(d.control, lang)
     unit = _unit(result, lang)
-    weeks = (
-        _t("weeks", lang, weeks=fmt_number(d.weeks, lang, 0)) if math.isfinite(d.weeks) else ""
-    )
+    weeks = _t("weeks", lang, weeks=fmt_number(d.weeks, lang, 0)) if math.isfinite(d.weeks) else ""
     params = {
         "arm": arm,
         "control": control,

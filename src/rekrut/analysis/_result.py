@@ -130,7 +130,9 @@ class AnalysisResult:
             return head
         for d in self.decisions():
             name = exp.arm_name(d.arm, self.lang)
-            lines.append(f"  {name}: {effect_text(self, d, self.lang)}: {action_label(d.action, self.lang)}")
+            lines.append(
+                f"  {name}: {effect_text(self, d, self.lang)}: {action_label(d.action, self.lang)}"
+            )
         if self.notes:
             lines.append(f"  notes: {len(self.notes)} (print(result.notes))")
         return "\n".join(lines)

@@ -125,4 +125,3 @@ def result_html(result: AnalysisResult) -> str:
     True
     """
     return result._repr_html_()
-

@@ -93,8 +93,9 @@ def _decision_cells(result: AnalysisResult, d: ArmDecision, lang: Lang) -> dict[
 def _unlabelled(text: str) -> str:
     """A sentence without its lead-in (``Pris: ``, ``Next step: ``): the column says it."""
     head, sep, rest = text.partition(": ")
-    return rest[:1].upper() + rest[1:] if sep and " " not in head.strip() or head in (
-        "Næste skridt", "Next step") else text
+    if sep and head in ("Pris", "Cost", "Næste skridt", "Next step"):
+        return rest[:1].upper() + rest[1:]
+    return text
 
 
 def _result_rows(result: AnalysisResult, lang: Lang) -> list[dict[str, Any]]:
@@ -149,8 +150,9 @@ def _change(result: AnalysisResult, metric: Metric, row: Any, lang: Lang) -> dic
             result.experiment.confidence_level,
         )
         low, high = ratio.low, ratio.high
+    shown = signed + format_value(metric, row.diff, lang) if math.isfinite(row.diff) else "–"
     return {
-        "lift": signed + format_value(metric, row.diff, lang),
+        "lift": shown,
         "interval": interval_text(low, high, lambda v: format_value(metric, v, lang), lang),
         "open": "yes" if not (math.isfinite(low) and math.isfinite(high)) else "no",
     }

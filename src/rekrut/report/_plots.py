@@ -66,7 +66,10 @@ def _own_scale(result: AnalysisResult, metric: Metric, row: Any) -> tuple[float,
     if metric.kind == "ratio" and row.control_value == 0 and metric.id in result.summary.moments:
         arms = list(result.summary.arms)
         ratio = arm_ratio(
-            result.summary.moments[metric.id], 0, arms.index(row.arm), result.experiment.confidence_level
+            result.summary.moments[metric.id],
+            0,
+            arms.index(row.arm),
+            result.experiment.confidence_level,
         )
         return float(row.treatment_value), ratio.low, ratio.high
     return float(row.diff), float(row.diff_ci_low), float(row.diff_ci_high)
@@ -106,7 +109,7 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
         table = table[table["metric"] == metric]
     finite = np.isfinite(table["lift"].to_numpy(dtype=float))
     relative = list(table[finite].itertuples(index=False))
-    own = [m for m in dict.fromkeys(table.loc[~finite, "metric"])]
+    own = list(dict.fromkeys(table.loc[~finite, "metric"]))
     panels = ([("relative", relative)] if relative else []) + [
         (m, list(table[(table["metric"] == m) & ~finite].itertuples(index=False))) for m in own
     ]
@@ -197,7 +200,9 @@ def cost_plot(result: AnalysisResult, *, lang: Lang = "da") -> Any:
     for a, arm in enumerate(result.summary.arms):
         cost = arm_ratio(moments[found], 0, a, level)
         per = arm_mean(moments[found], 0, a, level)
-        xerr = [[cost.value - cost.low], [cost.high - cost.value]] if math.isfinite(cost.low) else None
+        xerr = (
+            [[cost.value - cost.low], [cost.high - cost.value]] if math.isfinite(cost.low) else None
+        )
         yerr = [[per.value - per.low], [per.high - per.value]] if math.isfinite(per.low) else None
         colour = "#0969da" if arm != result.experiment.control else "#1f2328"
         ax.errorbar([cost.value], [per.value], xerr=xerr, yerr=yerr, fmt="o", color=colour,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from rekrut.analysis._decision import action_label, effect_text
@@ -80,7 +81,8 @@ def _trend(kpis: Any, results: Sequence[AnalysisResult], lang: Lang) -> list[dic
             continue
         own = comparison.table[comparison.table["role"] == "municipality"]
         rows = []
-        for row in own.itertuples(index=False):
+        for record in own.to_dict("records"):
+            row = SimpleNamespace(**{str(k): v for k, v in record.items()})
             metric = get_metric(str(row.metric))
             shown = fmt_percent if metric.kind == "proportion" else None
 

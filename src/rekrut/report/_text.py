@@ -106,7 +106,10 @@ TEXT: dict[str, dict[Lang, str]] = {
         "da": "Opslag antages uafhængige og tilfældigt fordelt på grupperne. Antal ansøgere pr. opslag varierer langt mere end en Poisson-fordeling, så usikkerheden beregnes ud fra variationen mellem opslag. Andele af ansøgere beregnes pr. opslag (ansøgere til samme opslag ligner hinanden). Tid til ansættelse tager højde for opslag, der stadig er åbne.",
         "en": "Postings are assumed independent and randomly assigned to arms. Applicants per posting vary far more than a Poisson distribution, so uncertainty comes from the variation between postings. Shares of applicants are computed per posting (applicants to one posting are alike). Time to hire accounts for postings still open.",
     },
-    "portfolio_title": {"da": "Årsoversigt over rekrutteringsforsøg", "en": "Annual overview of recruitment experiments"},
+    "portfolio_title": {
+        "da": "Årsoversigt over rekrutteringsforsøg",
+        "en": "Annual overview of recruitment experiments",
+    },
     "portfolio_intro": {
         "da": "Alle forsøg i ét dokument: hvad der blev afprøvet, for hvem, hvad vi lærte, hvad det kostede, og hvad der blev besluttet.",
         "en": "Every experiment in one document: what was tested, for whom, what was learned, what it cost and what was decided.",
@@ -116,9 +119,18 @@ TEXT: dict[str, dict[Lang, str]] = {
     "learned": {"da": "Det lærte vi", "en": "Learned"},
     "decided": {"da": "Besluttet", "en": "Decided"},
     "spent": {"da": "Udgift i alt", "en": "Total cost"},
-    "against": {"da": "sammenlignet med {control} på {primary}", "en": "against {control} on {primary}"},
-    "kpi_trend": {"da": "Udviklingen mod sammenlignelige kommuner", "en": "The trend against comparable municipalities"},
-    "kpi_missing": {"da": "Nøgletalstabellen har ingen rækker for denne kommune og faggruppe.", "en": "The KPI table has no rows for this municipality and job category."},
+    "against": {
+        "da": "sammenlignet med {control} på {primary}",
+        "en": "against {control} on {primary}",
+    },
+    "kpi_trend": {
+        "da": "Udviklingen mod sammenlignelige kommuner",
+        "en": "The trend against comparable municipalities",
+    },
+    "kpi_missing": {
+        "da": "Nøgletalstabellen har ingen rækker for denne kommune og faggruppe.",
+        "en": "The KPI table has no rows for this municipality and job category.",
+    },
     "kpi": {"da": "Nøgletal", "en": "KPI"},
     "own_value": {"da": "Kommunen", "en": "Municipality"},
     "peer_median": {"da": "Median for sammenlignelige", "en": "Median of comparable"},
@@ -141,6 +153,7 @@ JOB_CATEGORIES: dict[str, tuple[str, str]] = {
     "leder": ("Ledere", "Managers"),
 }
 """Labels of the job categories rekrut knows (the ids of :data:`rekrut.profiles.JOB_PROFILES`)."""
+
 
 def job_category_label(category: str | None, lang: Lang) -> str:
     """The job category's label in ``lang``; an unknown category is shown as written.
