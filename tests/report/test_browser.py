@@ -92,6 +92,10 @@ def _check_in_browser(
         check=True,
     )
     assert "Uncaught" not in run.stderr
+    console_errors = [
+        line for line in run.stderr.splitlines() if "CONSOLE" in line and "ERROR" in line
+    ]
+    assert not console_errors
     start = run.stdout.index('<pre id="probe">') + len('<pre id="probe">')
     geometry: dict[str, object] = json.loads(
         run.stdout[start : run.stdout.index("</pre>", start)].replace("&amp;", "&")
@@ -122,6 +126,8 @@ def test_report_opens_with_the_decision_at_1280_by_800(lang: str, tmp_path: Path
     result = rk.analyze(demo_experiment_path())
     page = write_report(result, tmp_path / f"rapport-{lang}.html", lang=lang)  # type: ignore[arg-type]
     _assert_decision_first_and_fits(_check_in_browser(page, tmp_path, f"report-{lang}"))
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<svg") == 2  # the forest plot and the cost picture, inline
 
 
 def test_bayesian_report_fits_too(tmp_path: Path) -> None:

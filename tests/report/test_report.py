@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -233,54 +231,3 @@ def test_demo_writes_the_danish_report(tmp_path: Path) -> None:
         blank = results.loc[results[column].isna(), "metric"].tolist()
         assert not blank, (column, blank)
     assert "| – | – | – |" not in (tmp_path / "rapport.md").read_text(encoding="utf-8")
-
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-)
-def test_html_report_renders_in_a_real_browser(
-    demo_result: rk.AnalysisResult, tmp_path: Path
-) -> None:
-    page = write_report(demo_result, tmp_path / "rapport.html", lang="da")
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
-    assert CHROMIUM is not None
-    run = subprocess.run(
-        [CHROMIUM, *flags, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    dom = run.stdout
-    assert "Beslutning" in dom
-    assert "Ansøgere pr. opslag" in dom
-    assert "<svg" in dom  # the forest plot is inline
-    console_errors = [
-        line for line in run.stderr.splitlines() if "CONSOLE" in line and "ERROR" in line
-    ]
-    assert not console_errors
-    assert "Uncaught" not in run.stderr
-    shot = tmp_path / "page.png"
-    subprocess.run(
-        [CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one

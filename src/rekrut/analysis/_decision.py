@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,11 +29,24 @@ import pandas as pd
 from rekrut._format import fmt_dkk, fmt_number, fmt_p, fmt_percent, fmt_signed_percent
 from rekrut._power_analytic import DEFAULT_DISPERSION, postings_needed, sequential_plan
 from rekrut.analysis._costs import arm_ratio, extra_cost
+from rekrut.data import Summary
 from rekrut.metrics import Metric, get_metric
+from rekrut.model import Experiment
 from rekrut.notes import Lang
 
-if TYPE_CHECKING:
-    from rekrut.analysis._result import AnalysisResult
+
+class AnalysisResult(Protocol):
+    """What a decision reads of :class:`~rekrut.analysis.AnalysisResult` (which holds it)."""
+
+    @property
+    def experiment(self) -> Experiment: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def table(self) -> pd.DataFrame: ...
+    @property
+    def summary(self) -> Summary: ...
+
 
 __all__ = ["MAX_EXTENSION", "ArmDecision", "decide", "decision_frame"]
 

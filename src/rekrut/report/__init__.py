@@ -50,6 +50,22 @@ def _environment(kind: str) -> Any:
     return env
 
 
+def _check_options(kind: str, lang: str) -> None:
+    if kind not in ("html", "md"):
+        raise ValueError(f"kind must be 'html' or 'md', got {kind!r}")
+    if lang not in ("da", "en"):
+        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+
+
+def _kind_of(path: Path, what: str) -> str:
+    """``html`` or ``md`` from the file's suffix, or a ValueError naming the file."""
+    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+    suffix = path.suffix.lower()
+    if suffix not in kinds:
+        raise ValueError(f"the {what} file must end in .html or .md, got {path.name!r}")
+    return kinds[suffix]
+
+
 def render_report(
     result: AnalysisResult,
     *,
@@ -68,10 +84,7 @@ def render_report(
     >>> "## Decision" in text and "## Methods" in text
     True
     """
-    if kind not in ("html", "md"):
-        raise ValueError(f"kind must be 'html' or 'md', got {kind!r}")
-    if lang not in ("da", "en"):
-        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+    _check_options(kind, lang)
     from rekrut.report._build import build_context
 
     context = build_context(result, lang, peers=peers, title=title)
@@ -105,11 +118,7 @@ def write_report(
     'rapport.md'
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
-    if suffix not in kinds:
-        raise ValueError(f"the report file must end in .html or .md, got {path.name!r}")
-    text = render_report(result, kind=kinds[suffix], lang=lang, peers=peers, title=title)
+    text = render_report(result, kind=_kind_of(path, "report"), lang=lang, peers=peers, title=title)
     return write_text_atomic(path, text)
 
 

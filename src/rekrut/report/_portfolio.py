@@ -126,14 +126,12 @@ def render_portfolio(
     >>> "## Kanaltest: SOSU-assistenter" in text and "Decided" in text
     True
     """
-    if kind not in ("html", "md"):
-        raise ValueError(f"kind must be 'html' or 'md', got {kind!r}")
-    if lang not in ("da", "en"):
-        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+    from rekrut.report import _check_options, _environment
+
+    _check_options(kind, lang)
     if not experiments:
         raise ValueError("give at least one experiment for the overview")
     from rekrut._version import __version__
-    from rekrut.report import _environment
 
     results = [_result(item) for item in experiments]
     context = {
@@ -165,11 +163,10 @@ def write_portfolio(
     >>> write_portfolio([demo_experiment_path()], folder / "aarsrapport.md").name
     'aarsrapport.md'
     """
+    from rekrut.report import _kind_of
+
     path = Path(path)
-    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
-    if path.suffix.lower() not in kinds:
-        raise ValueError(f"the overview file must end in .html or .md, got {path.name!r}")
     text = render_portfolio(
-        experiments, kind=kinds[path.suffix.lower()], lang=lang, kpis=kpis, title=title
+        experiments, kind=_kind_of(path, "overview"), lang=lang, kpis=kpis, title=title
     )
     return write_text_atomic(path, text)
