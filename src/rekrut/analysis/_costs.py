@@ -120,7 +120,7 @@ def extra_cost(m: Moments, g: int, control: int, arm: int, level: float) -> Extr
     >>> m = Moments(*(cols[:, i].reshape(1, 2) for i in range(6)))
     >>> e = extra_cost(m, 0, 0, 1, 0.95)
     >>> round(e.value), e.bounded, e.low < e.value < e.high
-    (100, True, True)
+    (90, True, True)
     """
     _, cx, cy, cvx, cvy, cvxy = _stats(m, g, control)
     _, tx, ty, tvx, tvy, tvxy = _stats(m, g, arm)

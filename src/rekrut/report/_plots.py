@@ -98,8 +98,8 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
     >>> import rekrut as rk
     >>> from rekrut.cli import demo_experiment_path
     >>> fig = forest_plot(rk.analyze(demo_experiment_path()), metric="fill_rate")
-    >>> len(fig.axes[0].get_yticklabels())
-    3
+    >>> [label.get_text() for label in fig.axes[0].get_yticklabels()][1:]
+    ['Jobindex', 'Facebook/Instagram-annonce', 'Lokalavisen']
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
