@@ -75,6 +75,10 @@ BAYES_COLUMNS = (
 """Columns of a Bayesian result table, after any grouping columns."""
 
 
+_MAX_GROUPS_SHOWN = 20
+"""Above this many groups the notebook display leaves out the decision table (see decisions())."""
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
     """The result of :func:`analyze`.
@@ -158,7 +162,10 @@ class AnalysisResult:
         return [note.text(lang or self.lang) for note in self.notes]
 
     def _repr_html_(self) -> str:
-        decisions = self.decision_table().to_html(index=False, border=0, escape=True)
+        shown = self.summary.by and len(self.summary.groups) > _MAX_GROUPS_SHOWN
+        decisions = (
+            "" if shown else self.decision_table().to_html(index=False, border=0, escape=True)
+        )
         table = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
         head = html.escape(f"{self.experiment.title or self.experiment.id} — {self.method}")
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.note_texts())

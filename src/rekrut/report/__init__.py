@@ -47,7 +47,14 @@ def _environment(kind: str) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md_escape
+    env.filters["keep"] = _keep_together
     return env
+
+
+def _keep_together(value: Any) -> str:
+    """Numbers stay with their unit across a line break: ``1.299\u00a0kr.``, ``+50\u00a0%``."""
+    text = str(value)
+    return text.replace(" kr.", "\u00a0kr.").replace(" %", "\u00a0%").replace("DKK ", "DKK\u00a0")
 
 
 def _check_options(kind: str, lang: str) -> None:
