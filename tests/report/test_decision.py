@@ -253,3 +253,74 @@ def test_open_intervals_and_unreached_medians_are_said_in_words() -> None:
     english = rk.report.render_report(result, kind="md", lang="en")
     assert "Local paper" in english
     assert "Lokalavisen" not in english
+
+
+def test_continue_says_how_many_postings_and_weeks_and_the_sequential_maximum() -> None:
+    exp = rk.Experiment.model_validate(
+        {
+            "id": "seq",
+            "control": "A",
+            "start": "2026-01-05",
+            "end": "2026-03-30",
+            "metrics": ["applications_per_posting"],
+            "looks": [{"postings": 40}, {"postings": 80}, {"postings": 120}],
+            "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}],
+        }
+    )
+    data = rk.simulate(exp, postings=150, effects={"B": {"applications": 1.3}}, rng=2)
+    result = rk.analyze(exp, data)
+    (d,) = result.decisions()
+    assert (d.action, d.reason) == ("continue", "plan")
+    have = float(result.summary.units.min())
+    assert 0 < d.more_postings <= 3 * have
+    weeks = d.more_postings * 2 / (150 / (84 / 7))  # two arms at 150 postings in 12 weeks
+    assert d.weeks == pytest.approx(weeks)
+    plan = rk.power.sequential_plan(
+        rk.power.postings_needed(
+            "applications_per_posting",
+            float(result.table.iloc[0]["control_value"]),
+            lift=d.lift,
+            dispersion=_nb_alpha(data, "A"),
+        ),
+        looks=3,
+    )
+    assert d.max_postings_sequential == plan.max_postings_per_arm
+    text = decision_sentence(result, d, "da")
+    assert f"fortsæt med yderligere {d.more_postings:.0f} opslag pr. kanal" in text
+    assert (
+        f"Med 3 planlagte kig kan forsøget stoppe tidligere; i alt højst {plan.max_postings_per_arm}"
+        in text
+    )
+
+
+def _nb_alpha(data: pd.DataFrame, arm: str) -> float:
+    counts = data.loc[data["arm"] == arm, "applications"].astype(float)
+    return float((counts.var() - counts.mean()) / counts.mean() ** 2)
+
+
+def test_forest_plot_is_readable_in_print(demo: rk.AnalysisResult) -> None:
+    fig = rk.report.forest_plot(demo, lang="en")
+    assert fig.get_figwidth() <= 7.5  # printed at full size on A4, so 10 pt stays 10 pt
+    texts = [t for ax in fig.axes for t in (*ax.get_yticklabels(), *ax.get_xticklabels())]
+    assert min(t.get_fontsize() for t in texts) >= 10
+    labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
+    assert {"Jobindex", "Facebook/Instagram ad", "Local newspaper"} <= labels
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "clearly better", "clearly worse", "no clear difference"
+    ]  # fmt: skip
+    # cost per hire against a free Jobnet has no relative difference: its own panel, in DKK
+    assert any("Cost per hire" in ax.get_xlabel() and "DKK" in ax.get_xlabel() for ax in fig.axes)
+
+
+def test_overview_escapes_what_users_wrote(examples: Path, tmp_path: Path) -> None:
+    source = (examples / "admin_ordlyd.toml").read_text(encoding="utf-8")
+    source = source.replace('title = "', 'title = "<script>x</script> | ', 1)
+    source = source.replace(
+        'data = "admin_ordlyd.csv"', f'data = "{examples / "admin_ordlyd.csv"}"'
+    )
+    path = tmp_path / "hostile.toml"
+    path.write_text(source, encoding="utf-8")
+    for kind in ("html", "md"):
+        text = rk.report.render_portfolio([path], kind=kind)
+        assert "<script>" not in text
+        assert "&lt;script&gt;x&lt;/script&gt;" in text

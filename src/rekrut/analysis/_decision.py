@@ -424,6 +424,8 @@ def decide(result: AnalysisResult) -> tuple[ArmDecision, ...]:
         cost = _cost(result, g, c, a)
         cost.pop("_extra_spend", None)
         plan.pop("have", None)
+        if reason not in ("plan", "too_costly", "enough_data"):  # no plan behind this step
+            plan.update(more_postings=math.nan, weeks=math.nan, max_postings_sequential=math.nan)
         out.append(
             ArmDecision(
                 arm=str(row["arm"]),

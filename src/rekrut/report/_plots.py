@@ -116,7 +116,7 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
     heads = len({r.metric for r in relative})
     heights = [len(rows) + (heads if kind == "relative" else 0) + 1.2 for kind, rows in panels]
     heights = heights or [1.0]
-    fig = Figure(figsize=(8.5, 0.42 * sum(heights) + 0.8))
+    fig = Figure(figsize=(7.2, 0.42 * sum(heights) + 0.8))
     axes = fig.subplots(len(panels) or 1, 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
     control = result.experiment.arm_name(result.experiment.control, lang)
     for ax, (kind, rows) in zip(axes[:, 0], panels, strict=False):
@@ -195,7 +195,7 @@ def cost_plot(result: AnalysisResult, *, lang: Lang = "da") -> Any:
         return None
     outcome, outcomes = _OUTCOMES[found][0 if lang == "da" else 1]
     level = result.experiment.confidence_level
-    fig = Figure(figsize=(8.5, 4.2))
+    fig = Figure(figsize=(7.2, 4.0))
     ax = fig.add_subplot()
     for a, arm in enumerate(result.summary.arms):
         cost = arm_ratio(moments[found], 0, a, level)
