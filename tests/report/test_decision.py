@@ -184,7 +184,8 @@ def test_portfolio_lists_every_experiment_with_its_decision(tmp_path: Path) -> N
     text = out.read_text(encoding="utf-8")
     for heading in ("## Kanaltest: SOSU-assistenter", "## Fuldtid i overskriften"):
         assert heading in text
-    assert "**Besluttet:** Jobindex: stop" in text
+    assert "| Jobindex: stop; Facebook/Instagram-annonce: stop; Lokalavisen: stop |" in text
+    assert "**Besluttet:** Stop Jobindex; at påvise en forskel på +16 %" in text
     assert "Social- og sundhedsassistenter, Aarhus (751)" in text
     assert "## Udviklingen mod sammenlignelige kommuner: Aarhus (751)" in text
     assert main(["report", "--portfolio", *files, "--out", str(tmp_path / "a.pdf")]) == 2

@@ -116,20 +116,22 @@ TEXT: dict[str, dict[Lang, str]] = {
     },
     "here": {"da": "Her: {evidence}.", "en": "Here: {evidence}."},
     "any_arm": {"da": "en {unit}", "en": "a {unit}"},
+    "cost_label": {"da": "Pris", "en": "Cost"},
+    "next_label": {"da": "Næste skridt", "en": "Next step"},
     "evidence_p": {"da": "justeret p er {p}", "en": "the adjusted p is {p}"},
     "evidence_bayes": {
         "da": "sandsynligheden for at være bedre er {prob}",
         "en": "the probability of being better is {prob}",
     },
     "cost_free": {
-        "da": "Pris: gratis, som {control}.",
-        "en": "Cost: free, like {control}.",
+        "da": "gratis, som {control}.",
+        "en": "free, like {control}.",
     },
     "cost_arm": {
-        "da": "Pris: {value} pr. {outcome} ({low} til {high}).",
-        "en": "Cost: {value} per {outcome} ({low} to {high}).",
+        "da": "{value} pr. {outcome} ({low} til {high}).",
+        "en": "{value} per {outcome} ({low} to {high}).",
     },
-    "cost_arm_point": {"da": "Pris: {value} pr. {outcome}.", "en": "Cost: {value} per {outcome}."},
+    "cost_arm_point": {"da": "{value} pr. {outcome}.", "en": "{value} per {outcome}."},
     "extra_bounded": {
         "da": "Hver ekstra {outcome} i forhold til {control} koster {value} ({low} til {high}).",
         "en": "Each extra {outcome} compared with {control} costs {value} ({low} to {high}).",
@@ -148,49 +150,49 @@ TEXT: dict[str, dict[Lang, str]] = {
         "da": "{arm} er billigere og giver flere {outcomes} end {control}.",
         "en": "{arm} is cheaper and gives more {outcomes} than {control}.",
     },
-    "roll_out": {"da": "Næste skridt: brug {arm} fremover.", "en": "Next step: roll out {arm}."},
+    "roll_out": {"da": "brug {arm} fremover.", "en": "roll out {arm}."},
     "stop_worse": {
-        "da": "Næste skridt: stop {arm}, og behold {control}.",
-        "en": "Next step: stop {arm} and keep {control}.",
+        "da": "stop {arm}, og behold {control}.",
+        "en": "stop {arm} and keep {control}.",
     },
     "stop_equivalent": {
-        "da": "Næste skridt: stop {arm}; den er hverken bedre eller dårligere end {control} med "
+        "da": "stop {arm}; den er hverken bedre eller dårligere end {control} med "
         "mere end {rope}.",
-        "en": "Next step: stop {arm}; it is neither better nor worse than {control} by more "
+        "en": "stop {arm}; it is neither better nor worse than {control} by more "
         "than {rope}.",
     },
     "stop_no_gain": {
-        "da": "Næste skridt: stop {arm}; forskellen ({lift}) er mindre end de {rope}, der skal "
+        "da": "stop {arm}; forskellen ({lift}) er mindre end de {rope}, der skal "
         "til, før et skifte kan betale sig.",
-        "en": "Next step: stop {arm}; the difference ({lift}) is smaller than the {rope} it takes "
+        "en": "stop {arm}; the difference ({lift}) is smaller than the {rope} it takes "
         "for a change to pay off.",
     },
     "stop_no_sign": {
-        "da": "Næste skridt: stop {arm}; den klarede sig dårligere end {control} i forsøget.",
-        "en": "Next step: stop {arm}; it did worse than {control} in the experiment.",
+        "da": "stop {arm}; den klarede sig dårligere end {control} i forsøget.",
+        "en": "stop {arm}; it did worse than {control} in the experiment.",
     },
     "stop_too_costly": {
-        "da": "Næste skridt: stop {arm}; at påvise en forskel på {target} kræver yderligere "
+        "da": "stop {arm}; at påvise en forskel på {target} kræver yderligere "
         "{more} opslag pr. {unit}{weeks}.",
-        "en": "Next step: stop {arm}; showing a difference of {target} needs {more} more postings "
+        "en": "stop {arm}; showing a difference of {target} needs {more} more postings "
         "per {unit}{weeks}.",
     },
     "stop_enough_data": {
-        "da": "Næste skridt: stop {arm}; der er allerede opslag nok til at påvise en forskel på "
+        "da": "stop {arm}; der er allerede opslag nok til at påvise en forskel på "
         "{target}, og den er ikke sikker.",
-        "en": "Next step: stop {arm}; there are already enough postings to show a difference of "
+        "en": "stop {arm}; there are already enough postings to show a difference of "
         "{target}, and it is not clear.",
     },
     "continue_plan": {
-        "da": "Næste skridt: fortsæt med yderligere {more} opslag pr. {unit}{weeks} for at kunne "
+        "da": "fortsæt med yderligere {more} opslag pr. {unit}{weeks} for at kunne "
         "påvise en forskel på {target} med 80 % sandsynlighed.",
-        "en": "Next step: continue with {more} more postings per {unit}{weeks} to detect a "
+        "en": "continue with {more} more postings per {unit}{weeks} to detect a "
         "difference of {target} with 80 % probability.",
     },
     "continue_no_plan": {
-        "da": "Næste skridt: fortsæt; antallet af opslag kan ikke beregnes analytisk for dette mål "
+        "da": "fortsæt; antallet af opslag kan ikke beregnes analytisk for dette mål "
         "(brug rekrut power med --postings).",
-        "en": "Next step: continue; the postings needed cannot be computed analytically for this "
+        "en": "continue; the postings needed cannot be computed analytically for this "
         "metric (use rekrut power with --postings).",
     },
     "sequential": {
@@ -530,8 +532,19 @@ def evidence_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
     return _t("evidence_p", lang, p=fmt_p(d.p_value_corrected, lang))
 
 
+def capitalised(text: str) -> str:
+    """The text with a capital first letter, as it starts a table cell."""
+    return text[:1].upper() + text[1:]
+
+
+def _labelled(label: str, text: str, lang: Lang) -> str:
+    """``Pris: …`` / ``Næste skridt: …`` for a sentence standing alone."""
+    return f"{_t(label, lang)}: {text}" if text else ""
+
+
 def cost_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
-    """The arm's cost per outcome and the price of an extra outcome; '' without cost data."""
+    """The arm's cost per outcome and the price of an extra outcome, as sentences without a
+    lead-in (a table column says "Pris"); '' without cost data."""
     if not d.cost_metric or not math.isfinite(d.cost):
         return ""
     exp = result.experiment
@@ -578,7 +591,8 @@ def _free(result: AnalysisResult, arm_id: str) -> bool:
 
 
 def next_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
-    """The next step in words: roll out, stop (and why) or continue (for how long)."""
+    """The next step in words: roll out, stop (and why) or continue (for how long), without a
+    lead-in."""
     exp = result.experiment
     arm, control = exp.arm_name(d.arm, lang), exp.arm_name(d.control, lang)
     unit = _unit(result, lang)
@@ -621,7 +635,10 @@ def decision_sentence(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str
         return next_text(result, d, lang)
     prefix = f"{d.group}: " if d.group else ""
     parts = [f"{prefix}{arm}: {effect_text(result, d, lang)}.", rule_text(result, d, lang)]
-    parts += [cost_text(result, d, lang), next_text(result, d, lang)]
+    parts += [
+        _labelled("cost_label", cost_text(result, d, lang), lang),
+        _labelled("next_label", next_text(result, d, lang), lang),
+    ]
     return " ".join(p for p in parts if p)
 
 
@@ -638,9 +655,9 @@ def decision_frame(result: AnalysisResult, lang: Lang) -> pd.DataFrame:
             (
                 f"{d.group}: {arm}" if d.group else arm,
                 effect_text(result, d, lang) if d.action != "no_data" else "–",
-                cost_text(result, d, lang) or "–",
+                capitalised(cost_text(result, d, lang)) or "–",
                 rule_text(result, d, lang) if d.action != "no_data" else "–",
-                next_text(result, d, lang),
+                capitalised(next_text(result, d, lang)),
             )
         )
     return pd.DataFrame(rows, columns=list(names))

@@ -12,6 +12,7 @@ from rekrut.analysis import ArmDecision
 from rekrut.analysis._costs import arm_ratio
 from rekrut.analysis._decision import (
     action_label,
+    capitalised,
     cost_text,
     decision_sentence,
     effect_text,
@@ -84,18 +85,10 @@ def _decision_cells(result: AnalysisResult, d: ArmDecision, lang: Lang) -> dict[
         "action_label": action_label(d.action, lang),
         "effect": effect_text(result, d, lang) if d.action != "no_data" else "–",
         "evidence": evidence_text(result, d, lang) if d.action != "no_data" else "",
-        "cost": _unlabelled(cost_text(result, d, lang)) or "–",
-        "next": _unlabelled(next_text(result, d, lang)),
+        "cost": capitalised(cost_text(result, d, lang)) or "–",
+        "next": capitalised(next_text(result, d, lang)),
         "sentence": decision_sentence(result, d, lang),
     }
-
-
-def _unlabelled(text: str) -> str:
-    """A sentence without its lead-in (``Pris: ``, ``Next step: ``): the column says it."""
-    head, sep, rest = text.partition(": ")
-    if sep and head in ("Pris", "Cost", "Næste skridt", "Next step"):
-        return rest[:1].upper() + rest[1:]
-    return text
 
 
 def _result_rows(result: AnalysisResult, lang: Lang) -> list[dict[str, Any]]:

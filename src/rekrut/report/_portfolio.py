@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from rekrut.analysis._decision import action_label, effect_text
+from rekrut.analysis._decision import action_label, capitalised, effect_text, next_text
 from rekrut.errors import InputError
 from rekrut.io import write_text_atomic
 from rekrut.metrics import get_metric
@@ -38,11 +38,12 @@ def _entry(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
     exp = result.experiment
     totals = result.summary.totals()
     spend = float(totals["cost_dkk"].sum()) if "cost_dkk" in totals.columns else float("nan")
-    learned, decided = [], []
+    learned, decided, steps = [], [], []
     for d in result.decisions():
         arm = exp.arm_name(d.arm, lang)
         learned.append(f"{arm}: {effect_text(result, d, lang)}" if d.action != "no_data" else arm)
         decided.append(f"{arm}: {action_label(d.action, lang)}")
+        steps.append(capitalised(next_text(result, d, lang)))
     target = job_category_label(exp.job_category, lang)
     if exp.municipality:
         target += f", {municipality_label(exp.municipality, lang)}"
@@ -58,6 +59,7 @@ def _entry(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
         "cost": fmt_dkk(spend, lang),
         "postings": fmt_number(float(result.summary.units.sum()), lang, 0),
         "decided": decided,
+        "steps": steps,
         "synthetic": exp.simulation is not None,
     }
 
