@@ -12,14 +12,16 @@ replaced by a symmetric interval crossing zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
 
-from rekrut.data import Moments
+from rekrut.data import Moments, Summary
 
-__all__ = ["ArmRatio", "ExtraCost", "arm_mean", "arm_ratio", "extra_cost"]
+__all__ = ["ArmRatio", "ExtraCost", "arm_mean", "arm_ratio", "extra_cost", "group_position"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,15 @@ class ExtraCost:
     bounded: bool
     extra_outcomes: float
     extra_cost: float
+
+
+def group_position(summary: Summary, values: Mapping[str, Any]) -> int:
+    """The position along the groups axis of the group whose ``by`` columns hold ``values``
+    (0 without grouping)."""
+    match = np.ones(len(summary.groups), dtype=bool)
+    for column in summary.by:
+        match &= (summary.groups[column] == values[column]).to_numpy()
+    return int(np.flatnonzero(match)[0]) if summary.by else 0
 
 
 def _stats(m: Moments, g: int, a: int) -> tuple[float, float, float, float, float, float]:

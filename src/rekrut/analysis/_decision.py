@@ -23,12 +23,11 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
-import numpy as np
 import pandas as pd
 
 from rekrut._format import fmt_dkk, fmt_number, fmt_p, fmt_percent, fmt_signed_percent
 from rekrut._power_analytic import DEFAULT_DISPERSION, postings_needed, sequential_plan
-from rekrut.analysis._costs import arm_ratio, extra_cost
+from rekrut.analysis._costs import arm_ratio, extra_cost, group_position
 from rekrut.data import Summary
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment
@@ -285,13 +284,9 @@ def _good(lift: float, metric: Metric) -> float:
 
 def _group_index(result: AnalysisResult, row: pd.Series) -> tuple[int, str]:
     by = result.summary.by
-    if not by:
-        return 0, ""
-    groups = result.summary.groups
-    match = np.ones(len(groups), dtype=bool)
-    for column in by:
-        match &= (groups[column] == row[column]).to_numpy()
-    return int(np.flatnonzero(match)[0]), ", ".join(f"{row[c]}" for c in by)
+    return group_position(result.summary, {str(k): v for k, v in row.items()}), ", ".join(
+        f"{row[c]}" for c in by
+    )
 
 
 def _dispersion(result: AnalysisResult, metric: Metric, g: int, c: int) -> float:

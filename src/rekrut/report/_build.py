@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from rekrut.analysis import ArmDecision
-from rekrut.analysis._costs import arm_ratio
+from rekrut.analysis._costs import arm_ratio, group_position
 from rekrut.analysis._decision import (
     action_label,
     capitalised,
@@ -138,7 +138,7 @@ def _change(result: AnalysisResult, metric: Metric, row: Any, lang: Lang) -> dic
         arms = list(result.summary.arms)
         ratio = arm_ratio(
             result.summary.moments[metric.id],
-            _group(result, row),
+            group_position(result.summary, vars(row)),
             arms.index(row.arm),
             result.experiment.confidence_level,
         )
@@ -149,17 +149,6 @@ def _change(result: AnalysisResult, metric: Metric, row: Any, lang: Lang) -> dic
         "interval": interval_text(low, high, lambda v: format_value(metric, v, lang), lang),
         "open": "yes" if not (math.isfinite(low) and math.isfinite(high)) else "no",
     }
-
-
-def _group(result: AnalysisResult, row: Any) -> int:
-    by = result.summary.by
-    if not by:
-        return 0
-    groups = result.summary.groups
-    match = pd.Series(True, index=groups.index)
-    for column in by:
-        match &= groups[column] == getattr(row, column)
-    return int(match.to_numpy().nonzero()[0][0])
 
 
 _FUNNEL = (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rekrut.analysis._costs import arm_mean, arm_ratio
+from rekrut.analysis._costs import arm_mean, arm_ratio, group_position
 from rekrut.metrics import Metric, get_metric
 from rekrut.notes import Lang
 
@@ -67,7 +67,7 @@ def _own_scale(result: AnalysisResult, metric: Metric, row: Any) -> tuple[float,
         arms = list(result.summary.arms)
         ratio = arm_ratio(
             result.summary.moments[metric.id],
-            0,
+            group_position(result.summary, row._asdict()),
             arms.index(row.arm),
             result.experiment.confidence_level,
         )
