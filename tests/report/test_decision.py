@@ -325,3 +325,18 @@ def test_overview_escapes_what_users_wrote(examples: Path, tmp_path: Path) -> No
         text = rk.report.render_portfolio([path], kind=kind)
         assert "<script>" not in text
         assert "&lt;script&gt;x&lt;/script&gt;" in text
+
+
+def test_grouped_results_name_the_group_and_cost_each_in_its_own() -> None:
+    exp = rk.load_experiment(demo_experiment_path())
+    data = rk.simulate(exp, postings=400, rng=3)
+    data["region"] = np.where(data.index % 2 == 0, "nord", "syd")
+    result = rk.analyze(exp, data, by=["region"])
+    decisions = result.decisions()
+    assert [d.group for d in decisions] == ["nord"] * 3 + ["syd"] * 3
+    text = rk.report.render_report(result, kind="md", lang="da")
+    section = text[text.index("### Pris pr. kvalificeret ansøger") :].splitlines()
+    syd = next(line for line in section if line.startswith("| syd: Jobindex |"))
+    own = data[(data["region"] == "syd") & (data["arm"] == "jobindex")]
+    assert f"{own['cost_dkk'].sum() / own['qualified'].sum():,.0f}".replace(",", ".") in syd
+    assert decisions[3].cost == pytest.approx(own["cost_dkk"].sum() / own["qualified"].sum())

@@ -101,8 +101,11 @@ def _result_rows(result: AnalysisResult, lang: Lang) -> list[dict[str, Any]]:
             row.metric,
             {"label": metric.label(lang), "direction": metric.direction, "rows": [], "open": False},
         )
+        group = ", ".join(str(getattr(row, c)) for c in result.summary.by)
         cells = {
-            "arm": exp.arm_name(row.arm, lang),
+            "arm": f"{group}: {exp.arm_name(row.arm, lang)}"
+            if group
+            else exp.arm_name(row.arm, lang),
             "control_value": format_value(metric, row.control_value, lang),
             "treatment_value": format_value(metric, row.treatment_value, lang),
         }
