@@ -266,6 +266,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from rekrut.analysis import analyze
     from rekrut.report import write_report
 
+    if args.portfolio:
+        return _portfolio(args)
+    if args.experiment is None:
+        raise InputError("give an experiment file, or --portfolio with one or more")
     experiment, data = _experiment_and_data(args)
     if Path(args.out).suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
         raise InputError("the report file must end in .html or .md", file=args.out)
@@ -273,6 +277,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = write_report(
         result, args.out, lang=args.lang, peers=_report_peers(experiment, args.kpis)
     )
+    _emit(f"wrote {path}")
+    return 0
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    """The annual overview of several experiments (``rekrut report --portfolio A.toml B.toml``)."""
+    import rekrut.peers as peers
+    from rekrut.io import read_table
+    from rekrut.report import write_portfolio
+
+    if Path(args.out).suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
+        raise InputError("the overview file must end in .html or .md", file=args.out)
+    if args.experiment is not None or args.data is not None:
+        raise InputError("with --portfolio, list every experiment file after it (no --data)")
+    kpis = None
+    if args.kpis is not None:
+        kpis = peers.example_kpis() if args.kpis == "example" else read_table(args.kpis)
+        peers.validate_kpis(kpis, source=None if args.kpis == "example" else args.kpis)
+    path = write_portfolio(args.portfolio, args.out, lang=args.lang, kpis=kpis)
     _emit(f"wrote {path}")
     return 0
 
@@ -496,7 +519,13 @@ def _parser() -> argparse.ArgumentParser:
     peers_.add_argument("--format", choices=("text", "json"), default="text")
 
     report = add("report", _cmd_report, "Write a report (HTML or Markdown) a director can read.")
-    report.add_argument("experiment", help="experiment file (TOML)")
+    report.add_argument("experiment", nargs="?", help="experiment file (TOML)")
+    report.add_argument(
+        "--portfolio",
+        nargs="+",
+        metavar="EXPERIMENT",
+        help="annual overview: every experiment file listed, in one document",
+    )
     report.add_argument("--data", help="data file (default: the file the experiment names)")
     report.add_argument("--out", required=True, help="report file, .html or .md")
     report.add_argument("--lang", choices=("da", "en"), default="da")

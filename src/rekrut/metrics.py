@@ -95,7 +95,7 @@ _CATALOGUE: tuple[Metric, ...] = (
     ),
     _m(
         "apply_rate",
-        "Ansøgninger pr. klik",
+        "Ansøgere pr. klik",
         "Apply rate",
         "applications",
         "clicks",
@@ -150,7 +150,7 @@ _CATALOGUE: tuple[Metric, ...] = (
     ),
     _m(
         "cost_per_application",
-        "Pris pr. ansøgning",
+        "Pris pr. ansøger",
         "Cost per application",
         "cost_dkk",
         "applications",

@@ -79,6 +79,7 @@ class Channel(_Frozen):
 
     id: str = Field(min_length=1)
     name: str = ""
+    name_en: str = ""
     kind: ChannelKind | None = None
     cost: CostModel = CostModel()
 
@@ -94,6 +95,7 @@ class AdVariant(_Frozen):
 
     id: str = Field(min_length=1)
     title: str = ""
+    title_en: str = ""
     text: str = ""
     mentions_fulltime: bool | None = None
     mentions_remote_work: bool | None = None
@@ -108,9 +110,15 @@ class AdVariant(_Frozen):
 
 
 class Arm(_Frozen):
-    """One arm of the experiment: an ad variant in a channel, with its planned allocation."""
+    """One arm of the experiment: an ad variant in a channel, with its planned allocation.
+
+    ``name`` and ``name_en`` name the arm in Danish and English reports; without them the arm is
+    named by its channel (or by its ad variant when the arms differ in wording).
+    """
 
     id: str = Field(min_length=1)
+    name: str = ""
+    name_en: str = ""
     variant: str = "standard"
     channel: str = Field(min_length=1)
     weight: float = Field(1.0, gt=0)
@@ -305,6 +313,28 @@ class Experiment(_Frozen):
     def variant(self, variant_id: str) -> AdVariant:
         """Return the ad variant ``variant_id``."""
         return next(v for v in self.variants if v.id == variant_id)
+
+    def arm_name(self, arm_id: str, lang: Literal["da", "en"] = "da") -> str:
+        """The name readers see for an arm: its own name, else its variant's title when the arms
+        differ in wording, else its channel's name; English names (``name_en``, ``title_en``)
+        where given and ``lang="en"``.
+
+        Examples
+        --------
+        >>> exp = Experiment.model_validate({"id": "x", "control": "a",
+        ...     "channels": [{"id": "lokal", "name": "Lokalavisen", "name_en": "Local paper"}],
+        ...     "arms": [{"id": "a", "channel": "jobnet"}, {"id": "b", "channel": "lokal"}]})
+        >>> exp.arm_name("b"), exp.arm_name("b", "en"), exp.arm_name("a", "en")
+        ('Lokalavisen', 'Local paper', 'jobnet')
+        """
+        arm = self.arm(arm_id)
+        if arm.name:
+            return arm.name_en if lang == "en" and arm.name_en else arm.name
+        if len({a.variant for a in self.arms}) > 1:
+            variant = self.variant(arm.variant)
+            return variant.title_en if lang == "en" and variant.title_en else variant.title
+        channel = self.channel(arm.channel)
+        return channel.name_en if lang == "en" and channel.name_en else channel.name
 
     @property
     def data_path(self) -> Path | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["NOTES", "Lang", "Note"]
+__all__ = ["NOTES", "Lang", "Note", "Notes"]
 
 Lang = Literal["da", "en"]
 
@@ -18,7 +18,7 @@ _COUNT_WORDS: dict[str, tuple[str, str]] = {
     "postings": ("opslag", "postings"),
     "impressions": ("visninger", "impressions"),
     "clicks": ("klik", "clicks"),
-    "applications": ("ansøgninger", "applications"),
+    "applications": ("ansøgere", "applications"),
     "qualified": ("kvalificerede ansøgere", "qualified applicants"),
     "hires": ("ansættelser", "hires"),
     "retained_12m": ("fastholdte ansættelser", "retained hires"),
@@ -224,7 +224,7 @@ class Note:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, lang: Lang = "en") -> str:
+    def text(self, lang: Lang = "da") -> str:
         """Return the note in ``lang``: metrics by their label, counts in words."""
         from rekrut.metrics import METRICS
 
@@ -240,3 +240,28 @@ class Note:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe record with the English text."""
         return {"code": self.code, "params": dict(self.params), "text": self.text("en")}
+
+
+class Notes(tuple[Note, ...]):
+    """The notes of a result: a tuple of :class:`Note` that prints as sentences in its language.
+
+    Examples
+    --------
+    >>> notes = Notes([Note("duration_totals", {"metric": "time_to_hire_days"})], lang="en")
+    >>> notes
+    - Days to hire: needs one row per posting; it is left out for arm totals.
+    >>> notes[0].code
+    'duration_totals'
+    """
+
+    lang: Lang
+
+    def __new__(cls, notes: Any = (), *, lang: Lang = "da") -> Notes:
+        made = super().__new__(cls, notes)
+        made.lang = lang
+        return made
+
+    def __repr__(self) -> str:
+        return "\n".join(f"- {note.text(self.lang)}" for note in self) or "(no notes)"
+
+    __str__ = __repr__

@@ -22,6 +22,7 @@ import numpy as np
 
 from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
+from rekrut.analysis._decision import ArmDecision
 from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
 from rekrut.analysis._randomization import randomization_blocks, randomize_small_cells
 from rekrut.analysis._result import (
@@ -42,7 +43,7 @@ from rekrut.analysis._table import bayesian_table, frequentist_table
 from rekrut.data import Summary, cumulative_summary, load_postings, summarize_postings
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment, load_experiment
-from rekrut.notes import Note
+from rekrut.notes import Lang, Note
 from rekrut.stats import SRMResult, sample_ratio_mismatch
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "KEY_COLUMNS",
     "TABLE_COLUMNS",
     "AnalysisResult",
+    "ArmDecision",
     "Cells",
     "Method",
     "Mode",
@@ -83,6 +85,7 @@ def analyze(
     pool: bool = False,
     progress: bool = False,
     rng: np.random.Generator | int | None = None,
+    lang: Lang = "da",
 ) -> AnalysisResult:
     """Compare every treatment arm with the control on every metric of the experiment.
 
@@ -124,6 +127,9 @@ def analyze(
     n_resamples, n_draws, rng
         Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte Carlo draws (Bayesian probability of being best among
         more than two arms; Bayesian intervals are exact), and the seed.
+    lang
+        The language of the result in notebooks — its notes, headline and decision table:
+        ``"da"`` (default, as reports) or ``"en"``. The numbers do not depend on it.
     pool
         With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
         prior is an empirical-Bayes prior fitted to all groups and arms of the metric, so small
@@ -153,6 +159,8 @@ def analyze(
             f"got {method!r}"
         )
         raise ValueError(msg)
+    if lang not in ("da", "en"):
+        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
     plan = Plan(
@@ -186,7 +194,7 @@ def analyze(
             blocks = randomize_small_cells(experiment, postings, summary, blocks, plan, notes)
         table = frequentist_table(experiment, summary, blocks, plan)
     srm = _sample_ratio(experiment, summary, notes)
-    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
+    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary, lang)
 
 
 def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[Note]) -> Any:

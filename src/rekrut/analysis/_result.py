@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from rekrut.analysis._decision import (
+    ArmDecision,
+    action_label,
+    decide,
+    decision_frame,
+    effect_text,
+)
 from rekrut.data import Summary
 from rekrut.model import Experiment
-from rekrut.notes import Lang, Note
+from rekrut.notes import Lang, Note, Notes
 
 if TYPE_CHECKING:
     from rekrut.stats import SRMResult
@@ -68,6 +75,10 @@ BAYES_COLUMNS = (
 """Columns of a Bayesian result table, after any grouping columns."""
 
 
+_MAX_GROUPS_SHOWN = 20
+"""Above this many groups the notebook display leaves out the decision table (see decisions())."""
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
     """The result of :func:`analyze`.
@@ -87,6 +98,9 @@ class AnalysisResult:
         The sample-ratio-mismatch check of postings per arm, if it applies.
     summary
         The per-arm sufficient statistics the analysis used, and the funnel totals.
+    lang
+        The language the result speaks in notebooks (its notes, headline and decision table):
+        ``"da"`` (default, as reports) or ``"en"``.
     """
 
     experiment: Experiment
@@ -95,6 +109,37 @@ class AnalysisResult:
     notes: tuple[Note, ...]
     srm: SRMResult | None
     summary: Summary
+    lang: Lang = "da"
+
+    def __post_init__(self) -> None:
+        if self.lang not in ("da", "en"):
+            raise ValueError(f"lang must be 'da' or 'en', got {self.lang!r}")
+        object.__setattr__(self, "notes", Notes(self.notes, lang=self.lang))
+
+    def decisions(self) -> tuple[ArmDecision, ...]:
+        """The decision per treatment arm on the primary metric: roll out, stop or continue,
+        with the cost of an extra outcome and the postings still needed (see
+        :class:`~rekrut.analysis.ArmDecision`)."""
+        return decide(self)
+
+    def decision_table(self, lang: Lang | None = None) -> pd.DataFrame:
+        """The decisions as a table of sentences in ``lang`` (default: the result's language)."""
+        return decision_frame(self, lang or self.lang)
+
+    def __repr__(self) -> str:
+        exp = self.experiment
+        head = f"AnalysisResult({exp.id!r}, method={self.method!r}, {len(self.table)} rows)"
+        lines = [head]
+        if self.summary.by:
+            return head
+        for d in self.decisions():
+            name = exp.arm_name(d.arm, self.lang)
+            lines.append(
+                f"  {name}: {effect_text(self, d, self.lang)}: {action_label(d.action, self.lang)}"
+            )
+        if self.notes:
+            lines.append(f"  notes: {len(self.notes)} (print(result.notes))")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-safe Python values (NaN and infinities become ``None``)."""
@@ -112,16 +157,24 @@ class AnalysisResult:
         """Return :meth:`to_dict` as a JSON string."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
-    def note_texts(self, lang: Lang = "en") -> list[str]:
-        """Return the notes as text in ``lang``."""
-        return [note.text(lang) for note in self.notes]
+    def note_texts(self, lang: Lang | None = None) -> list[str]:
+        """Return the notes as text in ``lang`` (default: the result's language)."""
+        return [note.text(lang or self.lang) for note in self.notes]
 
     def _repr_html_(self) -> str:
+        shown = self.summary.by and len(self.summary.groups) > _MAX_GROUPS_SHOWN
+        decisions = (
+            "" if shown else self.decision_table().to_html(index=False, border=0, escape=True)
+        )
         table = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
         head = html.escape(f"{self.experiment.title or self.experiment.id} — {self.method}")
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.note_texts("en"))
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.note_texts())
         listed = f"<ul>{notes}</ul>" if notes else ""
-        return f"<div><strong>{head}</strong>{table}{listed}</div>"
+        fold = "Hele tabellen" if self.lang == "da" else "The full table"
+        return (
+            f"<div><strong>{head}</strong>{decisions}{listed}"
+            f"<details><summary>{fold} ({len(self.table)})</summary>{table}</details></div>"
+        )
 
 
 def _json_value(value: Any) -> Any:

@@ -12,12 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 from rekrut.io import write_text_atomic
 from rekrut.notes import Lang
-from rekrut.report._plots import figure_svg, forest_plot
+from rekrut.report._plots import cost_plot, figure_svg, forest_plot
+from rekrut.report._portfolio import render_portfolio, write_portfolio
 
 if TYPE_CHECKING:
     from rekrut.analysis import AnalysisResult
 
-__all__ = ["forest_plot", "render_report", "result_html", "write_report"]
+__all__ = [
+    "cost_plot",
+    "forest_plot",
+    "render_portfolio",
+    "render_report",
+    "result_html",
+    "write_portfolio",
+    "write_report",
+]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -38,7 +47,30 @@ def _environment(kind: str) -> Any:
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md_escape
+    env.filters["keep"] = _keep_together
     return env
+
+
+def _keep_together(value: Any) -> str:
+    """Numbers stay with their unit across a line break: ``1.299\u00a0kr.``, ``+50\u00a0%``."""
+    text = str(value)
+    return text.replace(" kr.", "\u00a0kr.").replace(" %", "\u00a0%").replace("DKK ", "DKK\u00a0")
+
+
+def _check_options(kind: str, lang: str) -> None:
+    if kind not in ("html", "md"):
+        raise ValueError(f"kind must be 'html' or 'md', got {kind!r}")
+    if lang not in ("da", "en"):
+        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+
+
+def _kind_of(path: Path, what: str) -> str:
+    """``html`` or ``md`` from the file's suffix, or a ValueError naming the file."""
+    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+    suffix = path.suffix.lower()
+    if suffix not in kinds:
+        raise ValueError(f"the {what} file must end in .html or .md, got {path.name!r}")
+    return kinds[suffix]
 
 
 def render_report(
@@ -56,19 +88,17 @@ def render_report(
     >>> import rekrut as rk
     >>> from rekrut.cli import demo_experiment_path
     >>> text = render_report(rk.analyze(demo_experiment_path()), kind="md", lang="en")
-    >>> "## Conclusion" in text and "## Methods" in text
+    >>> "## Decision" in text and "## Methods" in text
     True
     """
-    if kind not in ("html", "md"):
-        raise ValueError(f"kind must be 'html' or 'md', got {kind!r}")
-    if lang not in ("da", "en"):
-        raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+    _check_options(kind, lang)
     from rekrut.report._build import build_context
 
     context = build_context(result, lang, peers=peers, title=title)
     if kind == "html":
-        fig = forest_plot(result, lang=lang)
-        context["forest_svg"] = figure_svg(fig)
+        context["forest_svg"] = figure_svg(forest_plot(result, lang=lang))
+        costs = cost_plot(result, lang=lang)
+        context["cost_svg"] = None if costs is None else figure_svg(costs)
     template = _environment(kind).get_template(f"report.{kind}.j2")
     return str(template.render(**context))
 
@@ -95,16 +125,13 @@ def write_report(
     'rapport.md'
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
-    if suffix not in kinds:
-        raise ValueError(f"the report file must end in .html or .md, got {path.name!r}")
-    text = render_report(result, kind=kinds[suffix], lang=lang, peers=peers, title=title)
+    text = render_report(result, kind=_kind_of(path, "report"), lang=lang, peers=peers, title=title)
     return write_text_atomic(path, text)
 
 
 def result_html(result: AnalysisResult) -> str:
-    """A compact HTML table of the result for notebooks.
+    """A compact HTML view of the result for notebooks: the decision table first, the full
+    table folded (the result's own ``_repr_html_``).
 
     Examples
     --------
@@ -113,11 +140,4 @@ def result_html(result: AnalysisResult) -> str:
     >>> result_html(rk.analyze(demo_experiment_path())).startswith("<div><strong>")
     True
     """
-    import html
-
-    table = result.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
-    head = html.escape(f"{result.experiment.title or result.experiment.id} — {result.method}")
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.note_texts("en"))
-    return (
-        f"<div><strong>{head}</strong>{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
-    )
+    return result._repr_html_()

@@ -8,15 +8,34 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from rekrut.analysis import ArmDecision
+from rekrut.analysis._costs import arm_ratio, group_position
+from rekrut.analysis._decision import (
+    action_label,
+    capitalised,
+    cost_text,
+    decision_sentence,
+    effect_text,
+    evidence_text,
+    next_text,
+    rule_summary,
+)
 from rekrut.metrics import Metric, get_metric
 from rekrut.notes import Lang
-from rekrut.report._format import fmt_date, fmt_dkk, fmt_number, fmt_percent, fmt_signed_percent
-from rekrut.report._text import method_name, t
+from rekrut.report._format import (
+    fmt_date,
+    fmt_dkk,
+    fmt_number,
+    fmt_p,
+    fmt_percent,
+    fmt_signed_percent,
+)
+from rekrut.report._text import job_category_label, method_name, multiplicity_name, t
 
 if TYPE_CHECKING:
     from rekrut.analysis import AnalysisResult
 
-__all__ = ["build_context", "format_value"]
+__all__ = ["build_context", "format_value", "interval_text", "municipality_label"]
 
 
 def format_value(metric: Metric, value: float, lang: Lang) -> str:
@@ -25,7 +44,21 @@ def format_value(metric: Metric, value: float, lang: Lang) -> str:
         return fmt_percent(value, lang)
     if metric.kind == "ratio":
         return fmt_dkk(value, lang)
+    if metric.kind == "duration" and not math.isfinite(value):
+        return t("not_reached", lang)
     return fmt_number(value, lang, 1)
+
+
+def interval_text(low: float, high: float, fmt: Any, lang: Lang) -> str:
+    """``a til b``, or in words when an end is open: ``mindst a``, ``højst b``, ``ubestemt``."""
+    low_ok, high_ok = math.isfinite(low), math.isfinite(high)
+    if low_ok and high_ok:
+        return t("range", lang, low=fmt(low), high=fmt(high))
+    if low_ok:
+        return t("at_least", lang, low=fmt(low))
+    if high_ok:
+        return t("at_most", lang, high=fmt(high))
+    return t("undetermined", lang)
 
 
 def _rows(table: pd.DataFrame) -> list[Any]:
@@ -37,115 +70,123 @@ def _level(result: AnalysisResult, lang: Lang) -> str:
     return fmt_percent(result.experiment.confidence_level, lang, 0).replace(" ", "\u00a0")
 
 
-def _arm_name(result: AnalysisResult, arm_id: str) -> str:
-    arm = result.experiment.arm(arm_id)
-    channel = result.experiment.channel(arm.channel).name
-    variants = {a.variant for a in result.experiment.arms}
-    if len(variants) > 1:
-        return result.experiment.variant(arm.variant).title
-    return channel
-
-
-def _recommendations(result: AnalysisResult, lang: Lang) -> list[str]:
-    exp = result.experiment
-    metric = get_metric(exp.primary_metric)
-    rows = result.table[result.table["metric"] == metric.id]
-    level = _level(result, lang)
+def _decisions(result: AnalysisResult, lang: Lang) -> list[dict[str, str]]:
     out = []
-    for row in _rows(rows):
-        params: dict[str, Any] = {
-            "arm": _arm_name(result, row.arm),
-            "control": _arm_name(result, exp.control),
-            "metric": metric.label(lang).lower(),
-            "lift": fmt_signed_percent(row.lift, lang),
-            "level": level,
-            "low": fmt_signed_percent(row.lift_ci_low, lang),
-            "high": fmt_signed_percent(row.lift_ci_high, lang),
-        }
-        if result.method == "bayesian":
-            decision = t(str(row.decision), lang, arm=params["arm"], control=params["control"])
-            out.append(
-                t(
-                    "rec_bayes",
-                    lang,
-                    prob=fmt_percent(row.prob_better, lang, 0),
-                    decision=decision,
-                    **params,
-                )
-            )
-            continue
-        significant = _excludes_zero(row.lift_ci_low, row.lift_ci_high)
-        if significant:
-            better = (row.lift > 0) == (metric.direction == "higher")
-            judgement = t("better" if better else "worse", lang)
-            out.append(t("rec_sure", lang, judgement=judgement, **params))
-        else:
-            out.append(t("rec_unsure", lang, **params))
+    for d in result.decisions():
+        out.append(_decision_cells(result, d, lang))
     return out
 
 
-def _excludes_zero(low: float, high: float) -> bool:
-    return (math.isfinite(low) and low > 0) or (math.isfinite(high) and high < 0)
+def _decision_cells(result: AnalysisResult, d: ArmDecision, lang: Lang) -> dict[str, str]:
+    arm = result.experiment.arm_name(d.arm, lang)
+    return {
+        "arm": f"{d.group}: {arm}" if d.group else arm,
+        "action": d.action,
+        "action_label": action_label(d.action, lang),
+        "effect": effect_text(result, d, lang) if d.action != "no_data" else "–",
+        "evidence": evidence_text(result, d, lang) if d.action != "no_data" else "",
+        "cost": capitalised(cost_text(result, d, lang)) or "–",
+        "next": capitalised(next_text(result, d, lang)),
+        "sentence": decision_sentence(result, d, lang),
+    }
 
 
 def _result_rows(result: AnalysisResult, lang: Lang) -> list[dict[str, Any]]:
     groups: dict[str, dict[str, Any]] = {}
     bayes = result.method == "bayesian"
+    exp = result.experiment
     for row in _rows(result.table):
         metric = get_metric(row.metric)
         entry = groups.setdefault(
-            row.metric, {"label": metric.label(lang), "direction": metric.direction, "rows": []}
+            row.metric,
+            {"label": metric.label(lang), "direction": metric.direction, "rows": [], "open": False},
         )
+        group = ", ".join(str(getattr(row, c)) for c in result.summary.by)
         cells = {
-            "arm": _arm_name(result, row.arm),
+            "arm": f"{group}: {exp.arm_name(row.arm, lang)}"
+            if group
+            else exp.arm_name(row.arm, lang),
             "control_value": format_value(metric, row.control_value, lang),
             "treatment_value": format_value(metric, row.treatment_value, lang),
         }
-        cells.update(_change(metric, row, lang))
+        cells.update(_change(result, metric, row, lang))
+        entry["open"] = entry["open"] or cells.pop("open") == "yes"
         if bayes:
             cells["test"] = fmt_percent(row.prob_better, lang, 0)
             cells["extra"] = t(
-                str(row.decision), lang, arm=cells["arm"], control=_arm_name(result, row.control)
+                str(row.decision), lang, arm=cells["arm"], control=exp.arm_name(row.control, lang)
             )
         else:
-            cells["test"] = fmt_number(row.p_value, lang, 3)
-            cells["extra"] = fmt_number(row.p_value_corrected, lang, 3)
+            cells["test"] = fmt_p(row.p_value, lang)
+            cells["extra"] = fmt_p(row.p_value_corrected, lang)
         entry["rows"].append(cells)
     return list(groups.values())
 
 
-def _change(metric: Metric, row: Any, lang: Lang) -> dict[str, str]:
-    """The relative change and its interval, or the absolute one when there is no relative one
-    (a control value of zero, such as the cost per hire of a free channel)."""
+def _change(result: AnalysisResult, metric: Metric, row: Any, lang: Lang) -> dict[str, str]:
+    """The relative change and its interval; for a cost against a free control (no relative
+    change) the arm's own cost with its interval on the ratio scale, never below zero."""
+    is_open = not (math.isfinite(row.lift_ci_low) and math.isfinite(row.lift_ci_high))
     if math.isfinite(row.lift):
-        low, high = row.lift_ci_low, row.lift_ci_high
         return {
             "lift": fmt_signed_percent(row.lift, lang),
-            "interval": f"{fmt_signed_percent(low, lang)} … {fmt_signed_percent(high, lang)}",
+            "interval": interval_text(
+                row.lift_ci_low, row.lift_ci_high, lambda v: fmt_signed_percent(v, lang), lang
+            ),
+            "open": "yes" if is_open else "no",
         }
     signed = "+" if row.diff > 0 else ""
+    low, high = row.diff_ci_low, row.diff_ci_high
+    if metric.kind == "ratio" and row.control_value == 0 and metric.id in result.summary.moments:
+        arms = list(result.summary.arms)
+        ratio = arm_ratio(
+            result.summary.moments[metric.id],
+            group_position(result.summary, vars(row)),
+            arms.index(row.arm),
+            result.experiment.confidence_level,
+        )
+        low, high = ratio.low, ratio.high
+    shown = signed + format_value(metric, row.diff, lang) if math.isfinite(row.diff) else "–"
     return {
-        "lift": signed + format_value(metric, row.diff, lang),
-        "interval": f"{format_value(metric, row.diff_ci_low, lang)} … {format_value(metric, row.diff_ci_high, lang)}",
+        "lift": shown,
+        "interval": interval_text(low, high, lambda v: format_value(metric, v, lang), lang),
+        "open": "yes" if not (math.isfinite(low) and math.isfinite(high)) else "no",
     }
 
 
-def _funnel(result: AnalysisResult, lang: Lang) -> list[dict[str, str]]:
+_FUNNEL = (
+    ("postings", "postings"),
+    ("applications", "applications"),
+    ("qualified", "qualified"),
+    ("hires", "hires"),
+    ("filled", "filled"),
+    ("cost", "cost_dkk"),
+)
+
+
+def _funnel(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
     totals = result.summary.totals()
+    keys = [key for key, column in _FUNNEL if column in totals.columns]
     rows = []
     for i, arm in enumerate(result.experiment.arm_ids):
-        row = {"arm": _arm_name(result, arm)}
-        for key, column in (
-            ("postings", "postings"),
-            ("applications", "applications"),
-            ("qualified", "qualified"),
-            ("filled", "filled"),
-            ("cost", "cost_dkk"),
-        ):
-            value = float(totals[column].to_numpy()[i]) if column in totals.columns else math.nan
-            row[key] = fmt_dkk(value, lang) if key == "cost" else fmt_number(value, lang, 0)
+        row = {"arm": result.experiment.arm_name(arm, lang)}
+        for key, column in _FUNNEL:
+            if key in keys:
+                value = float(totals[column].to_numpy()[i])
+                row[key] = fmt_dkk(value, lang) if key == "cost" else fmt_number(value, lang, 0)
         rows.append(row)
-    return rows
+    return {"columns": keys, "rows": rows}
+
+
+def municipality_label(code: str | None, lang: Lang) -> str:
+    """``Aarhus (751)`` from the bundled municipality table; the code alone if unknown."""
+    if code is None:
+        return "–"
+    from rekrut.peers import municipalities
+
+    table = municipalities()
+    names = dict(zip(table["kommunekode"], table["name"], strict=True))
+    return f"{names[code]} ({code})" if code in names else code
 
 
 def _plan(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
@@ -153,11 +194,12 @@ def _plan(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
     arms = []
     for arm in exp.arms:
         share = arm.weight / sum(a.weight for a in exp.arms)
+        channel, variant = exp.channel(arm.channel), exp.variant(arm.variant)
         arms.append(
             {
-                "id": arm.id,
-                "channel": exp.channel(arm.channel).name,
-                "variant": exp.variant(arm.variant).title,
+                "id": exp.arm_name(arm.id, lang),
+                "channel": channel.name_en if lang == "en" and channel.name_en else channel.name,
+                "variant": variant.title_en if lang == "en" and variant.title_en else variant.title,
                 "weight": fmt_percent(share, lang, 0),
                 "control": arm.id == exp.control,
             }
@@ -168,8 +210,8 @@ def _plan(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
         "metrics": [get_metric(m).label(lang) for m in exp.metrics],
         "primary": get_metric(exp.primary_metric).label(lang),
         "period": f"{fmt_date(exp.start, lang)} – {fmt_date(exp.end, lang)}",
-        "municipality": exp.municipality or "–",
-        "job_category": exp.job_category or "–",
+        "municipality": municipality_label(exp.municipality, lang),
+        "job_category": job_category_label(exp.job_category, lang),
         "synthetic": exp.simulation is not None,
     }
 
@@ -182,6 +224,15 @@ def _methods(result: AnalysisResult, lang: Lang) -> list[dict[str, str]]:
     ]
 
 
+def _correction(result: AnalysisResult, lang: Lang) -> str | None:
+    if result.method not in ("frequentist", "randomization", "sequential"):
+        return None
+    if not (result.table["family"] == "secondary").any():
+        return None
+    code = str(result.table.loc[result.table["family"] == "secondary", "correction"].iloc[0])
+    return t("corrected_note", lang, method=multiplicity_name(code, lang))
+
+
 def build_context(
     result: AnalysisResult, lang: Lang, peers: Any = None, title: str | None = None
 ) -> dict[str, Any]:
@@ -190,19 +241,14 @@ def build_context(
     srm = result.srm
     srm_text = None
     if srm is not None:
-        p = fmt_number(float(srm.p_value), lang, 3)
+        p = fmt_p(float(srm.p_value), lang)
         srm_text = t("srm_bad" if bool(srm.mismatch) else "srm_ok", lang, p=p)
     peers_table: pd.DataFrame | None = getattr(
         peers, "table", peers if isinstance(peers, pd.DataFrame) else None
     )
     from rekrut._version import __version__
 
-    correction = None
-    if (
-        result.method in ("frequentist", "randomization")
-        and (result.table["family"] == "secondary").any()
-    ):
-        correction = t("corrected_note", lang, method=str(result.table["correction"].iloc[-1]))
+    results = _result_rows(result, lang)
     return {
         "lang": lang,
         "t": lambda key, **kw: t(key, lang, **kw),
@@ -210,10 +256,15 @@ def build_context(
         "experiment_id": exp.id,
         "plan": _plan(result, lang),
         "srm": srm_text,
+        "srm_warning": srm is not None and bool(srm.mismatch),
         "notes": result.note_texts(lang),
-        "recommendations": _recommendations(result, lang),
-        "correction": correction,
-        "results": _result_rows(result, lang),
+        "decisions": _decisions(result, lang),
+        "primary": get_metric(exp.primary_metric).label(lang),
+        "control": exp.arm_name(exp.control, lang),
+        "rule": rule_summary(result, lang),
+        "correction": _correction(result, lang),
+        "results": results,
+        "open_intervals": any(group["open"] for group in results),
         "bayes": result.method == "bayesian",
         "level": _level(result, lang),
         "funnel": _funnel(result, lang),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rekrut.analysis._decision import multiplicity_name
 from rekrut.methods import method_label
 from rekrut.notes import Lang
 
-__all__ = ["TEXT", "t"]
+__all__ = ["JOB_CATEGORIES", "TEXT", "job_category_label", "multiplicity_name", "t"]
 
 TEXT: dict[str, dict[Lang, str]] = {
     "report": {"da": "Rapport", "en": "Report"},
@@ -38,48 +39,57 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "Warning: postings per arm differ from the planned allocation (p = {p}).",
     },
     "no_notes": {"da": "Ingen bemærkninger.", "en": "No remarks."},
-    "recommendation": {"da": "Konklusion", "en": "Conclusion"},
-    "better": {"da": "bedre", "en": "better"},
-    "worse": {"da": "dårligere", "en": "worse"},
-    "rec_sure": {
-        "da": "{arm} gav {lift} {metric} end {control} ({level}-konfidensinterval: {low} til {high}). Det er {judgement}.",
-        "en": "{arm} gave {lift} {metric} compared with {control} ({level} confidence interval: {low} to {high}). That is {judgement}.",
+    "recommendation": {"da": "Beslutning", "en": "Decision"},
+    "col_result": {"da": "Resultat", "en": "Result"},
+    "col_cost": {"da": "Pris", "en": "Cost"},
+    "col_next": {"da": "Næste skridt", "en": "Next step"},
+    "not_reached": {"da": "ikke nået", "en": "not reached"},
+    "range": {"da": "{low} til {high}", "en": "{low} to {high}"},
+    "at_least": {"da": "mindst {low}", "en": "at least {low}"},
+    "at_most": {"da": "højst {high}", "en": "at most {high}"},
+    "undetermined": {"da": "kan ikke beregnes", "en": "cannot be computed"},
+    "open_note": {
+        "da": "Et interval med »mindst«, »højst« eller »kan ikke beregnes« er åbent: dataene "
+        "sætter ingen grænse i den ene side, typisk fordi en gruppe har for få udfald — for "
+        "dage til ansættelse, når færre end halvdelen af opslagene er besat, så medianen ikke "
+        "er nået (»ikke nået«).",
+        "en": "An interval reading 'at least', 'at most' or 'cannot be computed' is open: the "
+        "data set no limit on one side, usually because an arm has too few outcomes — for days "
+        "to hire, when fewer than half of the postings were filled, so the median is not "
+        "reached ('not reached').",
     },
-    "rec_unsure": {
-        "da": "Ingen sikker forskel mellem {arm} og {control} på {metric}: forskellen var {lift} ({level}-konfidensinterval: {low} til {high}).",
-        "en": "No clear difference between {arm} and {control} on {metric}: the difference was {lift} ({level} confidence interval: {low} to {high}).",
-    },
-    "rec_bayes": {
-        "da": "{arm} gav {lift} {metric} end {control}; vi er {prob} sikre på, at {arm} er bedre. Anbefaling: {decision}.",
-        "en": "{arm} gave {lift} {metric} compared with {control}; we are {prob} sure that {arm} is better. Recommendation: {decision}.",
+    "cost_picture": {
+        "da": "Kvalificerede ansøgere pr. opslag mod pris pr. kvalificeret ansøger, med {level}-intervaller",
+        "en": "Qualified applicants per posting against cost per qualified applicant, with {level} intervals",
     },
     "choose_treatment": {"da": "vælg {arm}", "en": "choose {arm}"},
     "keep_control": {"da": "behold {control}", "en": "keep {control}"},
-    "continue": {"da": "indsaml flere data", "en": "collect more data"},
+    "continue": {"da": "ikke afgjort endnu", "en": "not decided yet"},
     "no_data": {"da": "ingen data at sammenligne", "en": "no data to compare"},
     "corrected_note": {
-        "da": "Sekundære mål er korrigeret for mange sammenligninger ({method}); kun det primære mål er afgjort på forhånd.",
+        "da": "De sekundære mål er korrigeret for mange sammenligninger ({method}); kun det primære mål blev valgt på forhånd.",
         "en": "Secondary metrics are corrected for multiple comparisons ({method}); only the primary metric was decided in advance.",
     },
     "results": {"da": "Resultater", "en": "Results"},
     "forest": {
-        "da": "Relativ forskel til kontrol med {level}-interval",
-        "en": "Relative difference to control with {level} interval",
+        "da": "Forskel fra {control} med {level}-interval; mål uden relativ forskel (en gratis {control}) vises i deres egen enhed",
+        "en": "Difference from {control} with {level} interval; metrics without a relative difference (a free {control}) are shown in their own unit",
     },
-    "value_control": {"da": "Kontrol", "en": "Control"},
-    "value_treatment": {"da": "Gruppens værdi", "en": "Arm value"},
+    "value_control": {"da": "{control}", "en": "{control}"},
+    "value_treatment": {"da": "Værdi", "en": "Value"},
     "lift": {"da": "Forskel", "en": "Difference"},
     "interval": {"da": "Interval", "en": "Interval"},
     "p_value": {"da": "p-værdi", "en": "p-value"},
     "p_adjusted": {"da": "justeret p", "en": "adjusted p"},
-    "prob_better": {"da": "Sandsynlighed for bedre", "en": "Probability better"},
+    "prob_better": {"da": "Sandsynlighed for at være bedre", "en": "Probability of being better"},
     "decision": {"da": "Beslutning", "en": "Decision"},
-    "funnel": {"da": "Tragten pr. gruppe", "en": "The funnel by arm"},
+    "funnel": {"da": "Fra opslag til ansættelse", "en": "From posting to hire"},
     "postings": {"da": "Opslag", "en": "Postings"},
-    "applications": {"da": "Ansøgninger", "en": "Applications"},
-    "qualified": {"da": "Kvalificerede", "en": "Qualified"},
+    "applications": {"da": "Ansøgere", "en": "Applications"},
+    "qualified": {"da": "Kvalificerede ansøgere", "en": "Qualified applicants"},
+    "hires": {"da": "Ansættelser", "en": "Hires"},
     "filled": {"da": "Besatte opslag", "en": "Filled postings"},
-    "cost": {"da": "Udgift", "en": "Cost"},
+    "cost": {"da": "Udgift i alt", "en": "Total cost"},
     "cost_per_hire": {"da": "Pris pr. ansættelse", "en": "Cost per hire"},
     "peers": {
         "da": "Sammenligning med sammenlignelige kommuner",
@@ -96,8 +106,65 @@ TEXT: dict[str, dict[Lang, str]] = {
         "da": "Opslag antages uafhængige og tilfældigt fordelt på grupperne. Antal ansøgere pr. opslag varierer langt mere end en Poisson-fordeling, så usikkerheden beregnes ud fra variationen mellem opslag. Andele af ansøgere beregnes pr. opslag (ansøgere til samme opslag ligner hinanden). Tid til ansættelse tager højde for opslag, der stadig er åbne.",
         "en": "Postings are assumed independent and randomly assigned to arms. Applicants per posting vary far more than a Poisson distribution, so uncertainty comes from the variation between postings. Shares of applicants are computed per posting (applicants to one posting are alike). Time to hire accounts for postings still open.",
     },
+    "portfolio_title": {
+        "da": "Årsoversigt over rekrutteringsforsøg",
+        "en": "Annual overview of recruitment experiments",
+    },
+    "portfolio_intro": {
+        "da": "Alle forsøg i ét dokument: hvad der blev afprøvet, for hvem, hvad vi lærte, hvad det kostede, og hvad der blev besluttet.",
+        "en": "Every experiment in one document: what was tested, for whom, what was learned, what it cost and what was decided.",
+    },
+    "tested": {"da": "Afprøvet", "en": "Tested"},
+    "target": {"da": "Målgruppe", "en": "Target group"},
+    "learned": {"da": "Det lærte vi", "en": "Learned"},
+    "decided": {"da": "Besluttet", "en": "Decided"},
+    "spent": {"da": "Udgift i alt", "en": "Total cost"},
+    "against": {
+        "da": "sammenlignet med {control} på {primary}",
+        "en": "against {control} on {primary}",
+    },
+    "kpi_trend": {
+        "da": "Udviklingen mod sammenlignelige kommuner",
+        "en": "The trend against comparable municipalities",
+    },
+    "kpi_missing": {
+        "da": "Nøgletalstabellen har ingen rækker for denne kommune og faggruppe.",
+        "en": "The KPI table has no rows for this municipality and job category.",
+    },
+    "kpi": {"da": "Nøgletal", "en": "KPI"},
+    "own_value": {"da": "Kommunen", "en": "Municipality"},
+    "peer_median": {"da": "Median for sammenlignelige", "en": "Median of comparable"},
+    "verdict": {"da": "Vurdering", "en": "Verdict"},
+    "verdict_above": {"da": "over niveauet", "en": "above the level"},
+    "verdict_in_line": {"da": "på niveau", "en": "in line"},
+    "verdict_below": {"da": "under niveauet", "en": "below the level"},
     "generated": {"da": "Lavet med rekrut {version}.", "en": "Made with rekrut {version}."},
 }
+
+
+JOB_CATEGORIES: dict[str, tuple[str, str]] = {
+    "sosu_assistent": ("Social- og sundhedsassistenter", "Social and health care assistants"),
+    "sosu_hjaelper": ("Social- og sundhedshjælpere", "Social and health care helpers"),
+    "sygeplejerske": ("Sygeplejersker", "Nurses"),
+    "paedagog": ("Pædagoger", "Pedagogues (early childhood educators)"),
+    "laerer": ("Lærere", "Teachers"),
+    "socialraadgiver": ("Socialrådgivere", "Social workers"),
+    "administration": ("Administrative medarbejdere", "Administrative staff"),
+    "leder": ("Ledere", "Managers"),
+}
+"""Labels of the job categories rekrut knows (the ids of :data:`rekrut.profiles.JOB_PROFILES`)."""
+
+
+def job_category_label(category: str | None, lang: Lang) -> str:
+    """The job category's label in ``lang``; an unknown category is shown as written.
+
+    >>> job_category_label("sosu_assistent", "da"), job_category_label("pilot", "en")
+    ('Social- og sundhedsassistenter', 'pilot')
+    """
+    if category is None:
+        return "–"
+    labels = JOB_CATEGORIES.get(category)
+    return category if labels is None else labels[0 if lang == "da" else 1]
 
 
 def t(key: str, lang: Lang, **params: Any) -> str:
