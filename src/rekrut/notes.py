@@ -174,6 +174,52 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: {count} opslag har ansættelser, hvor fastholdelsen efter 12 måneder endnu "
         "ikke kendes; de indgår ikke i dette mål.",
     },
+    "poor_pre_fit": {
+        "en": "{metric}: the counterfactual does not follow municipality {municipality} well "
+        "before the initiative (its pre-period error is {ratio} times the donors' typical one), "
+        "so the estimate may be biased; read it with care or choose comparable donors.",
+        "da": "{metric}: sammenligningsgrundlaget følger ikke kommune {municipality} godt før "
+        "indsatsen (fejlen før er {ratio} gange donorernes typiske), så estimatet kan være skævt; "
+        "læs det med forsigtighed, eller vælg sammenlignelige kommuner.",
+    },
+    "few_donors": {
+        "en": "{metric}: with {count} donor municipalities the placebo test cannot reach this "
+        "confidence level (it needs at least {needed}), so the interval is unbounded.",
+        "da": "{metric}: med {count} sammenligningskommuner kan placebotesten ikke nå dette "
+        "konfidensniveau (den kræver mindst {needed}), så intervallet er ubegrænset.",
+    },
+    "donors_incomplete": {
+        "en": "{metric}: {count} donor municipalities lack a value in some period and are left "
+        "out ({codes}).",
+        "da": "{metric}: {count} sammenligningskommuner mangler en værdi i en periode og er "
+        "udeladt ({codes}).",
+    },
+    "did_clustered_se": {
+        "en": "{metric}: with one municipality taking the initiative, clustered standard errors "
+        "of the difference-in-differences are too small; the interval shown is the placebo "
+        "interval over the donor municipalities.",
+        "da": "{metric}: når kun én kommune har indsatsen, er de klyngerobuste standardfejl for "
+        "forskel-i-forskelle for små; det viste interval er placebointervallet over "
+        "sammenligningskommunerne.",
+    },
+    "pretrend": {
+        "en": "{metric}: before the initiative the municipality's difference to the donors "
+        "drifted (trend test p = {p_value}); parallel trends are doubtful, so "
+        "difference-in-differences may be biased; compare with the synthetic control.",
+        "da": "{metric}: før indsatsen ændrede kommunens forskel til sammenligningskommunerne "
+        "sig (trendtest p = {p_value}); parallelle trends er tvivlsomme, så "
+        "forskel-i-forskelle kan være skæv; sammenlign med den syntetiske kontrol.",
+    },
+    "borrowed_prior": {
+        "en": "{metric}: the lift's prior is borrowed from {studies} earlier studies (a "
+        "meta-analysis's prediction: lift {low} to {high}). It assumes this experiment is like "
+        "them; if it is not, the result is pulled towards effects that do not apply. Compare "
+        "with the analysis without the prior.",
+        "da": "{metric}: prior-fordelingen for løftet er lånt fra {studies} tidligere studier "
+        "(en metaanalyses forudsigelse: løft {low} til {high}). Den forudsætter, at dette "
+        "forsøg ligner dem; gør det ikke, trækkes resultatet mod effekter, der ikke gælder. "
+        "Sammenlign med analysen uden prior.",
+    },
 }
 
 

@@ -5,19 +5,23 @@
 * :func:`compare` — KPIs per job category against the peers: peer median and percentile,
   empirical-Bayes shrunk estimates with intervals, funnel-plot limits and a plain verdict, with
   small cells suppressed before the table leaves;
-* :func:`synthetic_kpis` — the seeded generator of the bundled synthetic KPI table.
+* :func:`synthetic_kpis` — the seeded generator of the bundled synthetic KPI table;
+* :func:`evaluate` — an initiative in one municipality against a synthetic control or
+  difference-in-differences from the others, with placebo inference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel
+from rekrut._panel import PANEL_INITIATIVES, example_panel, synthetic_panel
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
 from rekrut.io import read_resource_table, to_pandas
@@ -26,13 +30,18 @@ from rekrut.model import normalize_kommunekode
 __all__ = [
     "DEFAULT_COVARIATES",
     "KPI_COLUMNS",
+    "PANEL_INITIATIVES",
+    "InitiativeEvaluation",
     "PeerComparison",
     "PeerSet",
     "compare",
+    "evaluate",
     "example_kpis",
+    "example_panel",
     "find",
     "municipalities",
     "synthetic_kpis",
+    "synthetic_panel",
     "validate_kpis",
 ]
 
@@ -564,3 +573,50 @@ def synthetic_kpis(
                 )
             )
     return pd.concat(rows, ignore_index=True)
+
+
+def evaluate(
+    panel: Any,
+    municipality: str | int,
+    *,
+    start: str,
+    metric: str = "fill_rate",
+    method: Literal["synthetic_control", "did"] = "synthetic_control",
+    job_category: str | None = None,
+    donors: PeerSet | Sequence[str | int] | None = None,
+    exclude: Sequence[str | int] = (),
+    confidence_level: float = 0.95,
+) -> InitiativeEvaluation:
+    """An initiative in ``municipality`` from ``start`` on, against comparable municipalities.
+
+    ``panel`` is a KPI table with several periods (``2025``, ``2025-01`` or ``2025Q1``). The
+    metric per municipality and period (job categories summed unless ``job_category`` is
+    given) is compared with a synthetic control (weighted donors that track the municipality
+    before ``start``) or difference-in-differences (all donors alike). The p-value and
+    interval come from placebo runs with each donor as the treated municipality. ``donors``
+    (default: every other municipality) and ``exclude`` (municipalities with initiatives of
+    their own) choose the comparison pool. Methods and assumptions:
+    :func:`rekrut.stats.placebo_synthetic_control`, :func:`rekrut.stats.did_regression`.
+
+    Examples
+    --------
+    >>> res = evaluate(example_panel(), "0751", start="2023", metric="fill_rate")
+    >>> res.summary[["municipality", "method", "start"]].iloc[0].tolist()
+    ['751', 'synthetic_control', '2023']
+    """
+    if metric not in _KPIS:
+        raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metric")
+    data = validate_kpis(panel)
+    numerator, denominator = _KPIS[metric][:2]
+    wide = metric_panel(data, numerator, denominator, job_category=job_category)
+    pool = donors.codes if isinstance(donors, PeerSet) else donors
+    return evaluate_panel(
+        wide,
+        _code(municipality),
+        metric=metric,
+        start=start,
+        method=method,
+        donors=None if pool is None else [_code(c, "donors") for c in pool],
+        exclude=[_code(c, "exclude") for c in exclude],
+        confidence_level=confidence_level,
+    )
