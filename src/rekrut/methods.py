@@ -97,6 +97,11 @@ _ROWS: tuple[Method, ...] = (
     ),
     Method("eb_beta_binomial", "empirisk Bayes, beta-binomial", "empirical Bayes beta-binomial"),
     Method("eb_gamma_poisson", "empirisk Bayes, gamma-Poisson", "empirical Bayes gamma-Poisson"),
+    Method(
+        "meta_prior",
+        "lånt prior for løftet fra en metaanalyse (normalfordelt på log-skala)",
+        "prior on the lift borrowed from a meta-analysis (normal on the log scale)",
+    ),
 )  # fmt: skip
 
 METHODS: dict[str, Method] = {m.code: m for m in _ROWS}

@@ -169,7 +169,8 @@ def random_effects(
     if method not in ("reml", "dl"):
         raise ValueError(f"method must be 'reml' or 'dl', got {method!r}")
     k = y.size
-    combined = meta_analysis.combine_effects(y, v, method_re="chi2")
+    with np.errstate(divide="ignore", invalid="ignore"):  # its I² divides by Q = 0 when alike
+        combined = meta_analysis.combine_effects(y, v, method_re="chi2")
     tau2 = max(float(combined.tau2), 0.0)
     if method == "reml":
         tau2 = _reml_tau2(y, v, tau2)
