@@ -44,7 +44,8 @@ def test_results_are_pooled_on_the_log_scale_of_their_lifts() -> None:
     se = (np.log1p(rows[0]["lift_ci_high"]) - np.log1p(rows[0]["lift_ci_low"])) / (2 * 1.959964)
     assert meta.studies["se"].iloc[0] == pytest.approx(se, rel=1e-5)
     assert meta.studies["study"].tolist() == [f"forsoeg_{i}" for i in range(4)]
-    assert meta.metric == "fill_rate" and meta.scale == "log_ratio"
+    assert meta.metric == "fill_rate"
+    assert meta.scale == "log_ratio"
     summary = meta.summary.iloc[0]
     assert summary["lift"] == pytest.approx(np.expm1(meta.result.estimate))
     assert summary["lift_pi_low"] <= summary["lift_ci_low"] <= summary["lift"]
@@ -56,7 +57,8 @@ def test_a_table_of_estimates_matches_the_core() -> None:
     table["se"] = [0.1, 0.15, 0.08, 0.2, 0.1]
     meta = rk.meta.combine(table, method="dl", knapp_hartung=True)
     core = rk.stats.random_effects(table["estimate"], table["se"], method="dl", knapp_hartung=True)
-    assert meta.result.estimate == core.estimate and meta.result.se == core.se
+    assert meta.result.estimate == core.estimate
+    assert meta.result.se == core.se
     assert meta.studies["weight"].sum() == pytest.approx(1.0)
 
 

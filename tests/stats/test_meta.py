@@ -80,7 +80,8 @@ def test_prediction_interval_is_wider_than_the_confidence_interval_by_tau() -> N
 
 def test_homogeneous_studies_give_zero_tau2_and_the_fixed_effect() -> None:
     res = random_effects([0.1, 0.1, 0.1], [0.1, 0.2, 0.3])
-    assert res.tau2 == 0.0 and res.i2 == 0.0
+    assert res.tau2 == 0.0
+    assert res.i2 == 0.0
     assert res.estimate == pytest.approx(0.1)
 
 

@@ -29,9 +29,11 @@ def test_weights_are_a_convex_combination_and_recover_a_mixture() -> None:
     donors = rng.normal(size=(10, 30)).cumsum(axis=1)
     treated = 0.6 * donors[2] + 0.4 * donors[7] + 5.0  # a level shift is allowed
     res = placebo_synthetic_control(np.vstack([treated, donors]), 0, np.arange(30) < 20)
-    assert res.weights.min() >= 0 and res.weights.sum() == pytest.approx(1.0)
+    assert res.weights.min() >= 0
+    assert res.weights.sum() == pytest.approx(1.0)
     assert res.weights[[2, 7]] == pytest.approx([0.6, 0.4], abs=1e-4)
-    assert res.pre_rmspe < 1e-4 and abs(res.estimate) < 1e-4
+    assert res.pre_rmspe < 1e-4
+    assert abs(res.estimate) < 1e-4
 
 
 def test_a_large_effect_is_found_and_the_counterfactual_adds_up() -> None:
@@ -80,7 +82,8 @@ def test_the_pretrend_check_sees_a_diverging_path() -> None:
 def test_too_few_donors_for_the_level_give_an_unbounded_interval() -> None:
     y = _panel(np.random.default_rng(5), units=10)
     res = placebo_synthetic_control(y, 0, PRE)
-    assert np.isinf(res.ci_low) and np.isinf(res.ci_high)
+    assert np.isinf(res.ci_low)
+    assert np.isinf(res.ci_high)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +97,7 @@ def test_too_few_donors_for_the_level_give_an_unbounded_interval() -> None:
 )
 def test_bad_arguments_are_refused(bad: dict[str, object]) -> None:
     args: dict[str, object] = {"treated": 0, "pre": PRE, "method": "synthetic_control"}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"(pre|treated|method) must"):
         placebo_synthetic_control(_panel(np.random.default_rng(6)), **(args | bad))  # type: ignore[arg-type]
 
 
