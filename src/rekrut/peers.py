@@ -600,9 +600,9 @@ def evaluate(
 
     Examples
     --------
-    >>> res = evaluate(example_panel(), "0751", start="2023", metric="fill_rate")
+    >>> res = evaluate(example_panel(), "0751", start="2023Q1", metric="fill_rate")
     >>> res.summary[["municipality", "method", "start"]].iloc[0].tolist()
-    ['751', 'synthetic_control', '2023']
+    ['751', 'synthetic_control', '2023Q1']
     """
     if metric not in _KPIS:
         raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metric")

@@ -162,7 +162,7 @@ def random_effects(
     --------
     >>> res = random_effects([0.1, 0.3, -0.05, 0.2], [0.1, 0.12, 0.08, 0.15], method="dl")
     >>> round(res.estimate, 4), res.k
-    (0.0927, 4)
+    (0.116, 4)
     """
     y, v = _checked(estimates, standard_errors)
     check_confidence_level(confidence_level)
