@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rekrut.errors import InputError
+from rekrut.errors import DataError, InputError
 from rekrut.notes import Lang
 
 if TYPE_CHECKING:
@@ -350,16 +350,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     panel = peers.example_panel() if args.panel == "example" else read_table(args.panel)
     panel = peers.validate_kpis(panel, source=None if args.panel == "example" else args.panel)
-    result = peers.evaluate(
-        panel,
-        args.municipality,
-        start=args.start,
-        metric=args.metric,
-        method=args.method,
-        job_category=args.job_category,
-        exclude=args.exclude or (),
-        confidence_level=args.confidence_level,
-    )
+    try:
+        result = peers.evaluate(
+            panel,
+            args.municipality,
+            start=args.start,
+            metric=args.metric,
+            method=args.method,
+            job_category=args.job_category,
+            exclude=args.exclude or (),
+            confidence_level=args.confidence_level,
+        )
+    except DataError as exc:
+        if exc.row is None or args.panel == "example":
+            raise
+        # the header is row 1 of the file
+        raise DataError(exc.message, file=args.panel, row=exc.row + 1, column=exc.column) from None
     if args.out:
         from rekrut.report import write_evaluation
 

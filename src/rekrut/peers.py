@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel
+from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel, parse_periods
 from rekrut._panel import PANEL_INITIATIVES, example_panel, synthetic_panel
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
@@ -607,6 +607,7 @@ def evaluate(
     if metric not in _KPIS:
         raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metric")
     data = validate_kpis(panel)
+    parse_periods(data["period"].tolist())  # one format throughout, or the row that breaks it
     numerator, denominator = _KPIS[metric][:2]
     wide = metric_panel(data, numerator, denominator, job_category=job_category)
     pool = donors.codes if isinstance(donors, PeerSet) else donors

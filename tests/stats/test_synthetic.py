@@ -68,6 +68,9 @@ def test_did_estimate_matches_a_two_way_fixed_effects_regression() -> None:
     assert res.estimate == pytest.approx(ref.params["treated"], rel=1e-9)
     assert reg.estimate == pytest.approx(ref.params["treated"], rel=1e-9)
     assert reg.se == pytest.approx(ref.bse["treated"], rel=1e-9)
+    assert (reg.ci_low, reg.ci_high) == pytest.approx(
+        tuple(ref.conf_int().loc["treated"]), rel=1e-9
+    )
 
 
 def test_the_pretrend_check_sees_a_diverging_path() -> None:

@@ -295,18 +295,18 @@ def did_regression(
     y, pre_mask = _checked(outcomes, treated, pre, "did")
     check_confidence_level(confidence_level)
     units, periods = y.shape
-    unit_of = np.repeat(np.arange(units), periods)
-    period_of = np.tile(np.arange(periods), units)
-    effect = ((unit_of == treated) & ~pre_mask[period_of]).astype(float)
-    design = np.column_stack(
-        [
-            effect,
-            np.eye(units)[unit_of],
-            np.eye(periods)[period_of][:, 1:],
-        ]
+    effect = np.zeros_like(y)
+    effect[treated, ~pre_mask] = 1.0
+    # Two-way demeaning (Frisch-Waugh-Lovell on a balanced panel) gives the fixed-effects
+    # coefficient and residuals without the unit and period dummies; the cluster correction
+    # is then rescaled to the full model's (N - 1) / (N - K) with K = units + periods.
+    fit = sm.OLS(_demeaned(y).ravel(), _demeaned(effect).reshape(-1, 1)).fit(
+        cov_type="cluster", cov_kwds={"groups": np.repeat(np.arange(units), periods)}
     )
-    fit = sm.OLS(y.ravel(), design).fit(cov_type="cluster", cov_kwds={"groups": unit_of})
-    low, high = fit.conf_int(alpha=1 - confidence_level)[0]
+    n = y.size
+    se = float(fit.bse[0]) * np.sqrt((n - 1) / (n - units - periods))
+    z = float(stats.norm.isf((1 - confidence_level) / 2))
+    estimate = float(fit.params[0])
     donors = np.delete(np.arange(units), treated)
     gap = y[treated, pre_mask] - y[donors][:, pre_mask].mean(axis=0)
     time = np.flatnonzero(pre_mask).astype(float)
@@ -314,10 +314,20 @@ def did_regression(
         cov_type="HAC", cov_kwds={"maxlags": max(1, int(np.sqrt(time.size)))}
     )
     return DidRegression(
-        estimate=float(fit.params[0]),
-        se=float(fit.bse[0]),
-        ci_low=float(low),
-        ci_high=float(high),
+        estimate=estimate,
+        se=se,
+        ci_low=estimate - z * se,
+        ci_high=estimate + z * se,
         pretrend_slope=float(trend.params[1]),
         pretrend_p_value=float(trend.pvalues[1]),
     )
+
+
+def _demeaned(values: FloatArray) -> FloatArray:
+    result: FloatArray = (
+        values
+        - values.mean(axis=1, keepdims=True)
+        - values.mean(axis=0, keepdims=True)
+        + values.mean()
+    )
+    return result
