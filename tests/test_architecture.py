@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "rekrut.model": 0,
     "rekrut.io": 0,
     "rekrut.data": 1,
+    "rekrut._statbank": 1,
     "rekrut.stats": 2,
     "rekrut.disclosure": 2,
     "rekrut._simulation": 2,

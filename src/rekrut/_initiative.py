@@ -169,9 +169,10 @@ def metric_panel(
             known = ", ".join(sorted(set(data["job_category"].astype(str))))
             raise InputError(f"no rows for job category {job_category!r}; the panel has {known}")
         data = data[data["job_category"] == job_category]
-    data = data.assign(
-        filled=data["postings"] - data["failed"], retained=data["hires"] - data["early_leavers"]
-    )
+    if numerator == "filled":
+        data = data.assign(filled=data["postings"] - data["failed"])
+    if numerator == "retained":
+        data = data.assign(retained=data["hires"] - data["early_leavers"])
     sums = data.groupby(["kommunekode", "period"], sort=True)[[numerator, denominator]].sum()
     value = sums[numerator] / sums[denominator].where(sums[denominator] > 0)
     wide: pd.DataFrame = (

@@ -349,7 +349,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rekrut.io import read_table
 
     panel = peers.example_panel() if args.panel == "example" else read_table(args.panel)
-    panel = peers.validate_kpis(panel, source=None if args.panel == "example" else args.panel)
     try:
         result = peers.evaluate(
             panel,
@@ -362,10 +361,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             confidence_level=args.confidence_level,
         )
     except DataError as exc:
-        if exc.row is None or args.panel == "example":
+        if exc.file is not None or args.panel == "example":
             raise
-        # the header is row 1 of the file
-        raise DataError(exc.message, file=args.panel, row=exc.row + 1, column=exc.column) from None
+        row = None if exc.row is None else exc.row + 1  # the header is row 1 of the file
+        raise DataError(exc.message, file=args.panel, row=row, column=exc.column) from None
     if args.out:
         from rekrut.report import write_evaluation
 

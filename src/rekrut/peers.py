@@ -22,6 +22,7 @@ from scipy import stats
 
 from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel, parse_periods
 from rekrut._panel import PANEL_INITIATIVES, example_panel, synthetic_panel
+from rekrut._statbank import read_statbank
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
 from rekrut.io import read_resource_table, to_pandas
@@ -40,6 +41,7 @@ __all__ = [
     "example_panel",
     "find",
     "municipalities",
+    "read_statbank",
     "synthetic_kpis",
     "synthetic_panel",
     "validate_kpis",
@@ -194,9 +196,15 @@ def find(
 
 
 def validate_kpis(
-    kpis: Any, *, source: str | None = None, reference: pd.DataFrame | None = None
+    kpis: Any,
+    *,
+    source: str | None = None,
+    reference: pd.DataFrame | None = None,
+    columns: Sequence[str] = KPI_COLUMNS,
 ) -> pd.DataFrame:
     """Check a KPI table (one row per municipality x job_category x period) and normalise it.
+
+    ``columns`` names the KPI columns the table must have (default: all of them).
 
     Raises
     ------
@@ -219,7 +227,7 @@ def validate_kpis(
 
     if len(kpis) == 0:
         raise DataError("the table has no rows", file=where)
-    for column in ("kommunekode", "job_category", "period", *KPI_COLUMNS):
+    for column in ("kommunekode", "job_category", "period", *columns):
         if column not in kpis.columns:
             raise DataError("the column is missing", file=where, column=column)
     out: pd.DataFrame = kpis.copy()
@@ -238,7 +246,7 @@ def validate_kpis(
             )
         codes.append(code)
     out["kommunekode"] = codes
-    for column in KPI_COLUMNS:
+    for column in columns:
         numbers = pd.to_numeric(out[column], errors="coerce")
         bad = numbers.isna() | (numbers < 0)
         if column != "cost_dkk":
@@ -259,6 +267,8 @@ def validate_kpis(
         ("qualified", "applications"),
         ("hires", "applications"),
     ):
+        if small not in columns or large not in columns:
+            continue
         broken = out[small] > out[large]
         if broken.any():
             i = int(np.flatnonzero(broken.to_numpy())[0])
@@ -606,9 +616,11 @@ def evaluate(
     """
     if metric not in _KPIS:
         raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metric")
-    data = validate_kpis(panel)
-    parse_periods(data["period"].tolist())  # one format throughout, or the row that breaks it
     numerator, denominator = _KPIS[metric][:2]
+    needed = {"filled": ("postings", "failed"), "retained": ("hires", "early_leavers")}
+    columns = sorted({*needed.get(numerator, (numerator,)), denominator})
+    data = validate_kpis(panel, columns=columns)
+    parse_periods(data["period"].tolist())  # one format throughout, or the row that breaks it
     wide = metric_panel(data, numerator, denominator, job_category=job_category)
     pool = donors.codes if isinstance(donors, PeerSet) else donors
     return evaluate_panel(
