@@ -338,6 +338,14 @@ def read_estimates(path: str | Path) -> pd.DataFrame:
     ------
     DataError
         Naming the file, row and column of the first bad value.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "tidligere.csv"
+    >>> _ = file.write_text("study,estimate,se\nA,0.1,0.05\nB,0.2,0.08\n", encoding="utf-8")
+    >>> read_estimates(file)["se"].tolist()
+    [0.05, 0.08]
     """
     frame = read_table(path)
     try:

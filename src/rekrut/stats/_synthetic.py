@@ -304,7 +304,7 @@ def did_regression(
         cov_type="cluster", cov_kwds={"groups": np.repeat(np.arange(units), periods)}
     )
     n = y.size
-    se = float(fit.bse[0]) * np.sqrt((n - 1) / (n - units - periods))
+    se = float(fit.bse[0] * np.sqrt((n - 1) / (n - units - periods)))
     z = float(stats.norm.isf((1 - confidence_level) / 2))
     estimate = float(fit.params[0])
     donors = np.delete(np.arange(units), treated)
