@@ -55,8 +55,10 @@ def test_results_are_pooled_on_the_log_scale_of_their_lifts() -> None:
 def test_a_table_of_estimates_matches_the_core() -> None:
     table = pd.DataFrame({"study": list("abcde"), "estimate": [0.1, 0.3, -0.1, 0.2, 0.05]})
     table["se"] = [0.1, 0.15, 0.08, 0.2, 0.1]
-    meta = rk.meta.combine(table, method="dl", knapp_hartung=True)
-    core = rk.stats.random_effects(table["estimate"], table["se"], method="dl", knapp_hartung=True)
+    meta = rk.meta.combine(table, estimator="dl", knapp_hartung=True)
+    core = rk.stats.random_effects(
+        table["estimate"], table["se"], estimator="dl", knapp_hartung=True
+    )
     assert meta.result.estimate == core.estimate
     assert meta.result.se == core.se
     assert meta.studies["weight"].sum() == pytest.approx(1.0)
@@ -102,6 +104,11 @@ def test_a_file_of_estimates_names_the_file_row_and_column(tmp_path: Path) -> No
         rk.meta.read_estimates(path)
 
 
+def _meta() -> rk.meta.MetaAnalysis:
+    table = pd.DataFrame({"estimate": [0.1, 0.2, 0.15], "se": [0.1, 0.1, 0.1]})
+    return rk.meta.combine(table)
+
+
 def test_a_borrowed_prior_pulls_the_lift_and_says_so() -> None:
     exp = _experiment(9)
     data = rk.simulate(exp, postings=120, rng=9)
@@ -116,8 +123,12 @@ def test_a_borrowed_prior_pulls_the_lift_and_says_so() -> None:
     assert after["method"] == "meta_prior"
     assert after["treatment_value"] == pytest.approx(after["control_value"] * (1 + after["lift"]))
     assert after["prob_best"] == pytest.approx(after["prob_better"])
-    assert [n.code for n in borrowed.notes][-1] == "borrowed_prior"
-    assert "ligner dem" in borrowed.note_texts("da")[-1]
+    assert [n.code for n in borrowed.notes][-1] == "borrowed_prior_given"
+    learnt = rk.analyze(exp, data, method="bayesian", prior=rk.prior_from_meta(_meta()), rng=1)
+    assert [n.code for n in learnt.notes][-1] == "borrowed_prior"
+    report = rk.report.render_report(learnt, kind="md", lang="da")
+    assert "lånt fra 3 tidligere studier" in report
+    assert "ligner dem" in report
 
 
 def test_a_vague_borrowed_prior_changes_nothing_material() -> None:

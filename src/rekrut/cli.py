@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rekrut.errors import DataError, InputError
+from rekrut.errors import InputError
 from rekrut.notes import Lang
 
 if TYPE_CHECKING:
@@ -349,22 +349,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from rekrut.io import read_table
 
     panel = peers.example_panel() if args.panel == "example" else read_table(args.panel)
-    try:
-        result = peers.evaluate(
-            panel,
-            args.municipality,
-            start=args.start,
-            metric=args.metric,
-            method=args.method,
-            job_category=args.job_category,
-            exclude=args.exclude or (),
-            confidence_level=args.confidence_level,
-        )
-    except DataError as exc:
-        if exc.file is not None or args.panel == "example":
-            raise
-        row = None if exc.row is None else exc.row + 1  # the header is row 1 of the file
-        raise DataError(exc.message, file=args.panel, row=row, column=exc.column) from None
+    result = peers.evaluate(
+        panel,
+        args.municipality,
+        start=args.start,
+        metric=args.metric,
+        method=args.method,
+        job_category=args.job_category,
+        exclude=args.exclude or (),
+        confidence_level=args.confidence_level,
+        source=None if args.panel == "example" else args.panel,
+    )
     if args.out:
         from rekrut.report import write_evaluation
 

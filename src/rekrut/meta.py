@@ -24,7 +24,7 @@ from scipy import stats as sps
 
 from rekrut.errors import DataError, InputError
 from rekrut.io import read_table, to_pandas
-from rekrut.stats import MetaResult, TauMethod, random_effects
+from rekrut.stats import MetaResult, TauEstimator, random_effects
 
 __all__ = [
     "EffectPrior",
@@ -104,7 +104,7 @@ def combine(
     arm: str | None = None,
     labels: Sequence[str] | None = None,
     scale: Scale = "log_ratio",
-    method: TauMethod = "reml",
+    estimator: TauEstimator = "reml",
     knapp_hartung: bool = False,
     confidence_level: float = 0.95,
 ) -> MetaAnalysis:
@@ -125,7 +125,7 @@ def combine(
     scale
         For a table: ``"log_ratio"`` (``log(1 + lift)``, the default and what results give) or
         ``"difference"`` (absolute differences; no prior can be drawn from those).
-    method, knapp_hartung, confidence_level
+    estimator, knapp_hartung, confidence_level
         See :func:`rekrut.stats.random_effects`: REML or DerSimonian–Laird τ², the
         Knapp–Hartung adjustment (advised with fewer than about 10 studies), interval level.
 
@@ -142,7 +142,7 @@ def combine(
     --------
     >>> table = pd.DataFrame({"estimate": [0.10, 0.25, -0.02, 0.18],
     ...                       "se": [0.08, 0.10, 0.07, 0.12]})
-    >>> res = combine(table, method="dl")
+    >>> res = combine(table, estimator="dl")
     >>> round(res.result.estimate, 3), res.result.k
     (0.109, 4)
     """
@@ -163,7 +163,7 @@ def combine(
         res = random_effects(
             table["estimate"].to_numpy(float),
             table["se"].to_numpy(float),
-            method=method,
+            estimator=estimator,
             knapp_hartung=knapp_hartung,
             confidence_level=confidence_level,
         )
@@ -343,7 +343,7 @@ def read_estimates(path: str | Path) -> pd.DataFrame:
     --------
     >>> import tempfile, pathlib
     >>> file = pathlib.Path(tempfile.mkdtemp()) / "tidligere.csv"
-    >>> _ = file.write_text("study,estimate,se\nA,0.1,0.05\nB,0.2,0.08\n", encoding="utf-8")
+    >>> _ = file.write_text("study,estimate,se\\nA,0.1,0.05\\nB,0.2,0.08\\n", encoding="utf-8")
     >>> read_estimates(file)["se"].tolist()
     [0.05, 0.08]
     """

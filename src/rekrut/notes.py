@@ -220,6 +220,14 @@ NOTES: dict[str, dict[Lang, str]] = {
         "forsøg ligner dem; gør det ikke, trækkes resultatet mod effekter, der ikke gælder. "
         "Sammenlign med analysen uden prior.",
     },
+    "borrowed_prior_given": {
+        "en": "{metric}: the lift has a given prior (lift {low} to {high}), not one learnt from "
+        "this experiment. It assumes the effect is known that well beforehand; if not, the "
+        "result is pulled towards it. Compare with the analysis without the prior.",
+        "da": "{metric}: løftet har en givet prior-fordeling (løft {low} til {high}), som ikke "
+        "er lært af dette forsøg. Den forudsætter, at effekten var så godt kendt på forhånd; "
+        "er den ikke, trækkes resultatet mod den. Sammenlign med analysen uden prior.",
+    },
 }
 
 

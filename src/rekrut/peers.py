@@ -596,6 +596,7 @@ def evaluate(
     donors: PeerSet | Sequence[str | int] | None = None,
     exclude: Sequence[str | int] = (),
     confidence_level: float = 0.95,
+    source: str | None = None,
 ) -> InitiativeEvaluation:
     """An initiative in ``municipality`` from ``start`` on, against comparable municipalities.
 
@@ -605,7 +606,8 @@ def evaluate(
     before ``start``) or difference-in-differences (all donors alike). The p-value and
     interval come from placebo runs with each donor as the treated municipality. ``donors``
     (default: every other municipality) and ``exclude`` (municipalities with initiatives of
-    their own) choose the comparison pool. Methods and assumptions:
+    their own) choose the comparison pool. ``source`` names the file the panel came from in
+    error messages (rows then count the header). Methods and assumptions:
     :func:`rekrut.stats.placebo_synthetic_control`, :func:`rekrut.stats.did_regression`.
 
     Examples
@@ -619,8 +621,12 @@ def evaluate(
     numerator, denominator = _KPIS[metric][:2]
     needed = {"filled": ("postings", "failed"), "retained": ("hires", "early_leavers")}
     columns = sorted({*needed.get(numerator, (numerator,)), denominator})
-    data = validate_kpis(panel, columns=columns)
-    parse_periods(data["period"].tolist())  # one format throughout, or the row that breaks it
+    data = validate_kpis(panel, columns=columns, source=source)
+    try:  # one format throughout, or the row that breaks it
+        parse_periods(data["period"].tolist())
+    except DataError as exc:
+        row = None if exc.row is None else exc.row + (1 if source else 0)
+        raise DataError(exc.message, file=source, row=row, column=exc.column) from None
     wide = metric_panel(data, numerator, denominator, job_category=job_category)
     pool = donors.codes if isinstance(donors, PeerSet) else donors
     return evaluate_panel(

@@ -41,7 +41,7 @@ def _log_relative_risk() -> tuple[np.ndarray, np.ndarray]:
 def test_reml_reproduces_metafor_on_dat_bcg() -> None:
     # > rma(yi, vi, data=dat)   # metafor documentation, dat.bcg
     # estimate -0.7145, se 0.1798, tau^2 0.3132, I^2 92.22%, H^2 12.86, Q(df = 12) = 152.2330
-    res = random_effects(*_log_relative_risk(), method="reml")
+    res = random_effects(*_log_relative_risk(), estimator="reml")
     assert res.estimate == pytest.approx(-0.7145, abs=5e-5)
     assert res.se == pytest.approx(0.1798, abs=5e-5)
     assert res.tau2 == pytest.approx(0.3132, abs=5e-5)
@@ -54,7 +54,7 @@ def test_reml_reproduces_metafor_on_dat_bcg() -> None:
 def test_dersimonian_laird_reproduces_metafor_on_dat_bcg() -> None:
     # > rma(yi, vi, data=dat, method="DL")
     # estimate -0.7141, tau^2 0.3088
-    res = random_effects(*_log_relative_risk(), method="dl")
+    res = random_effects(*_log_relative_risk(), estimator="dl")
     assert res.estimate == pytest.approx(-0.7141, abs=5e-5)
     assert res.tau2 == pytest.approx(0.3088, abs=5e-5)
 
@@ -62,10 +62,10 @@ def test_dersimonian_laird_reproduces_metafor_on_dat_bcg() -> None:
 def test_dl_and_knapp_hartung_agree_with_statsmodels() -> None:
     y, se = _log_relative_risk()
     ref = combine_effects(y, se**2, method_re="chi2", use_t=True)
-    res = random_effects(y, se, method="dl")
+    res = random_effects(y, se, estimator="dl")
     assert res.estimate == pytest.approx(ref.mean_effect_re, rel=1e-10)
     assert res.se == pytest.approx(ref.sd_eff_w_re, rel=1e-10)
-    kh = random_effects(y, se, method="dl", knapp_hartung=True)
+    kh = random_effects(y, se, estimator="dl", knapp_hartung=True)
     assert kh.se == pytest.approx(ref.sd_eff_w_re_hksj, rel=1e-10)
     low, high = ref.conf_int(use_t=True)[3]  # random effects, estimated scale (HKSJ)
     assert (kh.ci_low, kh.ci_high) == pytest.approx((low, high), rel=1e-10)

@@ -88,7 +88,7 @@ def apply_borrowed_prior(
     )
     low, high = prior.lift_interval(credible_level)
     note = Note(
-        "borrowed_prior",
+        "borrowed_prior" if prior.studies else "borrowed_prior_given",
         {"metric": metric, "studies": prior.studies, "low": f"{low:+.0%}", "high": f"{high:+.0%}"},
     )
     return out, note

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rekrut.methods import method_label
 from rekrut.metrics import get_metric
 from rekrut.notes import Lang
 
@@ -32,10 +33,9 @@ _TEXT: dict[str, dict[Lang, str]] = {
         "({level} interval {low} to {high}; placebo p = {p}).",
     },
     "method": {
-        "da": "Metode: {method} med {donors} sammenligningskommuner; p-værdi og interval ved "
-        "placebo over sammenligningskommunerne. Fejl før indsatsen (RMSPE): {rmspe}.",
-        "en": "Method: {method} with {donors} donor municipalities; p-value and interval by "
-        "placebo runs over the donors. Pre-period error (RMSPE): {rmspe}.",
+        "da": "Metode: {method}; {donors} sammenligningskommuner. Fejl før indsatsen "
+        "(RMSPE): {rmspe}.",
+        "en": "Method: {method}; {donors} donor municipalities. Pre-period error (RMSPE): {rmspe}.",
     },
     "weights": {"da": "Største vægte", "en": "Largest weights"},
     "notes": {"da": "Bemærkninger", "en": "Notes"},
@@ -45,11 +45,6 @@ _TEXT: dict[str, dict[Lang, str]] = {
         "en": "The initiative was not randomised: the result assumes the donor municipalities "
         "show how the municipality would have developed without it.",
     },
-}
-
-_METHOD_NAMES: dict[str, dict[Lang, str]] = {
-    "synthetic_control": {"da": "syntetisk kontrol", "en": "synthetic control"},
-    "did": {"da": "forskel-i-forskelle", "en": "difference-in-differences"},
 }
 
 
@@ -176,7 +171,7 @@ def render_evaluation(
     method = _t(
         "method",
         lang,
-        method=_METHOD_NAMES[evaluation.method][lang],
+        method=method_label(evaluation.method, lang),
         donors=res.weights.size,
         rmspe=fmt_number(res.pre_rmspe, lang, 4),
     )

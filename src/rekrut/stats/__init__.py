@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         compare_counts,
         compare_poisson_totals,
     )
-    from rekrut.stats._meta import MetaResult, TauMethod, random_effects
+    from rekrut.stats._meta import MetaResult, TauEstimator, random_effects
     from rekrut.stats._multiplicity import (
         CorrectionMethod,
         correct_pvalues,
@@ -136,7 +136,7 @@ __all__ = [
     "RatioStats",
     "SRMResult",
     "SequentialTest",
-    "TauMethod",
+    "TauEstimator",
     "WilsonInterval",
     "always_valid_pvalue",
     "bayes_compare_cost_per_outcome",
@@ -198,7 +198,7 @@ _WHERE: dict[str, str] = {
     "did_regression": "_synthetic",
     "placebo_synthetic_control": "_synthetic",
     "MetaResult": "_meta",
-    "TauMethod": "_meta",
+    "TauEstimator": "_meta",
     "random_effects": "_meta",
     "CorrectionMethod": "_multiplicity",
     "correct_pvalues": "_multiplicity",

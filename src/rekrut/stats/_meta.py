@@ -24,9 +24,9 @@ else:
     stats = lazy_module("scipy.stats")
     meta_analysis = lazy_module("statsmodels.stats.meta_analysis")
 
-__all__ = ["MetaResult", "TauMethod", "random_effects"]
+__all__ = ["MetaResult", "TauEstimator", "random_effects"]
 
-TauMethod = Literal["reml", "dl"]
+TauEstimator = Literal["reml", "dl"]
 
 _REML_TOL = 1e-10
 _REML_MAXITER = 200
@@ -58,8 +58,8 @@ class MetaResult:
         The number of studies.
     df
         Degrees of freedom of the t reference (``k - 1``) with Knapp–Hartung, else ``inf``.
-    method
-        ``"reml"`` or ``"dl"``.
+    estimator
+        ``"reml"`` or ``"dl"``: how τ² was estimated.
     knapp_hartung
         Whether the Knapp–Hartung adjustment was applied.
     confidence_level
@@ -81,7 +81,7 @@ class MetaResult:
     weights: FloatArray
     k: int
     df: float
-    method: TauMethod
+    estimator: TauEstimator
     knapp_hartung: bool
     confidence_level: float
 
@@ -107,7 +107,7 @@ def random_effects(
     estimates: ArrayLike,
     standard_errors: ArrayLike,
     *,
-    method: TauMethod = "reml",
+    estimator: TauEstimator = "reml",
     knapp_hartung: bool = False,
     confidence_level: float = 0.95,
 ) -> MetaResult:
@@ -119,7 +119,7 @@ def random_effects(
         One estimate per study (e.g. a log relative lift), 1-d.
     standard_errors : array_like
         Their standard errors, positive.
-    method : {"reml", "dl"}
+    estimator : {"reml", "dl"}
         Estimator of :math:`\\tau^2`: restricted maximum likelihood [2]_ or
         DerSimonian–Laird [1]_.
     knapp_hartung : bool
@@ -160,19 +160,19 @@ def random_effects(
 
     Examples
     --------
-    >>> res = random_effects([0.1, 0.3, -0.05, 0.2], [0.1, 0.12, 0.08, 0.15], method="dl")
+    >>> res = random_effects([0.1, 0.3, -0.05, 0.2], [0.1, 0.12, 0.08, 0.15], estimator="dl")
     >>> round(res.estimate, 4), res.k
     (0.116, 4)
     """
     y, v = _checked(estimates, standard_errors)
     check_confidence_level(confidence_level)
-    if method not in ("reml", "dl"):
-        raise ValueError(f"method must be 'reml' or 'dl', got {method!r}")
+    if estimator not in ("reml", "dl"):
+        raise ValueError(f"estimator must be 'reml' or 'dl', got {estimator!r}")
     k = y.size
     with np.errstate(divide="ignore", invalid="ignore"):  # its I² divides by Q = 0 when alike
         combined = meta_analysis.combine_effects(y, v, method_re="chi2")
     tau2 = max(float(combined.tau2), 0.0)
-    if method == "reml":
+    if estimator == "reml":
         tau2 = _reml_tau2(y, v, tau2)
     w = 1.0 / (v + tau2)
     mu = float(np.sum(w * y) / np.sum(w))
@@ -205,7 +205,7 @@ def random_effects(
         weights=w / np.sum(w),
         k=k,
         df=df,
-        method=method,
+        estimator=estimator,
         knapp_hartung=knapp_hartung,
         confidence_level=confidence_level,
     )
