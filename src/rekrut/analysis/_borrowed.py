@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from rekrut.analysis._result import ESTIMATE_COLUMNS
 from rekrut.meta import EffectPrior, combine, prior_from_meta, read_estimates
 from rekrut.model import Experiment
 from rekrut.notes import Note
@@ -63,17 +64,7 @@ def apply_borrowed_prior(
         float(sps.norm.isf((1 - experiment.bayes.decision_probability) / 2)),
     )
     decision = rope_decision(decider, rope=experiment.bayes.rope, on="lift")
-    for name in (
-        "treatment_value",
-        "diff",
-        "diff_ci_low",
-        "diff_ci_high",
-        "lift",
-        "lift_ci_low",
-        "lift_ci_high",
-        "prob_better",
-        "expected_loss",
-    ):
+    for name in (*ESTIMATE_COLUMNS[1:], "prob_better", "expected_loss"):  # all but control_value
         out.loc[rows, name] = np.where(usable, getattr(comparison, name), out.loc[rows, name])
     out.loc[rows, "decision"] = np.where(usable, decision, out.loc[rows, "decision"])
     out.loc[rows, "method"] = np.where(usable, "meta_prior", out.loc[rows, "method"])
