@@ -163,3 +163,11 @@ def test_the_experiment_file_borrows_a_prior_from_a_table(tmp_path: Path) -> Non
     assert "borrowed_prior" in [n.code for n in result.notes]
     with pytest.raises(ValueError, match="method='bayesian'"):
         rk.analyze(path, prior=rk.meta.EffectPrior(0.0, 1.0))
+
+
+def test_a_borrowed_prior_for_a_metric_without_a_bayesian_lift_is_refused() -> None:
+    exp = _experiment(11)
+    data = rk.simulate(exp, postings=80, rng=11)
+    prior = rk.meta.EffectPrior(0.1, 0.1, metric="time_to_hire_days")
+    with pytest.raises(InputError, match="no lift of 'time_to_hire_days'"):
+        rk.analyze(exp, data, method="bayesian", prior=prior)

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from rekrut.analysis._result import ESTIMATE_COLUMNS
+from rekrut.errors import InputError
 from rekrut.meta import EffectPrior, combine, prior_from_meta, read_estimates
 from rekrut.model import Experiment
 from rekrut.notes import Note
@@ -40,6 +41,12 @@ def apply_borrowed_prior(
     """The Bayesian table with the lift of ``prior.metric`` updated by the borrowed prior."""
     metric = prior.metric or experiment.primary_metric
     rows = (table["metric"] == metric).to_numpy()
+    if not rows.any():
+        raise InputError(
+            f"the Bayesian analysis has no lift of {metric!r} for the borrowed prior to update "
+            "(time to hire has no Bayesian model; name a metric of the experiment)",
+            column="prior_from",
+        )
     out = table.copy()
     part = out.loc[rows]
     z = float(sps.norm.isf((1 - credible_level) / 2))
