@@ -193,3 +193,13 @@ def test_cli_names_the_file_row_of_a_mixed_period(
     bad.to_csv(path, index=False)
     assert main(["evaluate", str(path), "--municipality", "751", "--start", "2025"]) == 2
     assert "panel.csv, row 7, column period" in capsys.readouterr().err
+
+
+def test_few_pre_periods_get_a_note() -> None:
+    yearly = peers.synthetic_panel(
+        seed=3, periods=tuple(str(y) for y in range(2018, 2026)), job_categories=("paedagog",)
+    )
+    res = peers.evaluate(yearly, "751", start="2023")
+    assert "few_pre_periods" in [n.code for n in res.notes]
+    did = peers.evaluate(yearly, "751", start="2023", method="did")
+    assert "few_pre_periods" not in [n.code for n in did.notes]

@@ -31,6 +31,10 @@ __all__ = ["InitiativeEvaluation", "evaluate_panel", "metric_panel", "parse_peri
 POOR_FIT_RATIO = 2.0
 """A pre-period RMSPE above this multiple of the placebos' median gets a ``poor_pre_fit`` note."""
 
+MIN_PRE_PERIODS = 8
+"""A synthetic control fitted on fewer pre-periods gets a ``few_pre_periods`` note: with many
+donors and few periods the weights can follow the noise of the pre-period exactly."""
+
 _FREQUENCIES: tuple[tuple[str, str], ...] = (
     (r"^\d{4}$", "Y"),
     (r"^\d{4}-(0[1-9]|1[0-2])$", "M"),
@@ -221,6 +225,8 @@ def evaluate_panel(
     except ValueError as exc:
         raise InputError(str(exc)) from None
     notes += _fit_notes(res, metric, municipality, confidence_level)
+    if method == "synthetic_control" and pre.sum() < MIN_PRE_PERIODS:
+        notes.append(Note("few_pre_periods", {"metric": metric, "count": int(pre.sum())}))
     regression = None
     if method == "did":
         regression = did_regression(outcomes, 0, pre, confidence_level=confidence_level)

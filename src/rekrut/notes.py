@@ -188,6 +188,15 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: med {count} sammenligningskommuner kan placebotesten ikke nå dette "
         "konfidensniveau (den kræver mindst {needed}), så intervallet er ubegrænset.",
     },
+    "few_pre_periods": {
+        "en": "{metric}: the synthetic control is fitted on only {count} periods before the "
+        "initiative; with many donors it can follow their noise exactly, so its fit says little. "
+        "Use quarters or months, or compare with difference-in-differences.",
+        "da": "{metric}: den syntetiske kontrol er tilpasset på kun {count} perioder før "
+        "indsatsen; med mange sammenligningskommuner kan den følge tilfældig støj præcist, så "
+        "tilpasningen siger ikke meget. Brug kvartaler eller måneder, eller sammenlign med "
+        "forskel-i-forskelle.",
+    },
     "donors_incomplete": {
         "en": "{metric}: {count} donor municipalities lack a value in some period and are left "
         "out ({codes}).",
