@@ -14,7 +14,7 @@ import pandas as pd
 from rekrut.io import read_resource_table
 from rekrut.profiles import JOB_PROFILES, JobProfile
 
-__all__ = ["PANEL_INITIATIVES", "example_panel", "synthetic_panel"]
+__all__ = ["PANEL_INITIATIVES", "example_panel", "kpi_frame", "synthetic_panel"]
 
 PANEL_INITIATIVES: Mapping[str, tuple[str, float]] = {
     "751": ("2023Q1", 0.06),
@@ -101,18 +101,29 @@ def _period(
     filled = np.minimum(rng.binomial(postings, fill), applications)
     hires = np.minimum(filled + rng.binomial(filled, 0.1), applications)
     qualified = np.maximum(rng.binomial(applications, p.qualified_share), hires)
+    counts = {"postings": postings, "applications": applications, "qualified": qualified}
+    counts |= {"hires": hires, "failed": postings - filled}
+    return kpi_frame(rng, ref["kommunekode"], p, category, period, counts)
+
+
+def kpi_frame(
+    rng: np.random.Generator,
+    codes: pd.Series,
+    profile: JobProfile,
+    category: str,
+    period: str,
+    counts: Mapping[str, np.ndarray],
+) -> pd.DataFrame:
+    """KPI rows from drawn counts, drawing reposts, early leavers and cost (in that order)."""
+    postings, hires = counts["postings"], counts["hires"]
     return pd.DataFrame(
         {
-            "kommunekode": ref["kommunekode"],
+            "kommunekode": codes,
             "job_category": category,
             "period": period,
-            "postings": postings,
-            "applications": applications,
-            "qualified": qualified,
-            "hires": hires,
-            "failed": postings - filled,
-            "reposts": rng.binomial(postings, p.repost_rate),
-            "early_leavers": rng.binomial(hires, 1 - p.retention_12m),
-            "cost_dkk": np.round(postings * rng.gamma(4.0, 900.0, n), 0),
+            **{k: counts[k] for k in ("postings", "applications", "qualified", "hires", "failed")},
+            "reposts": rng.binomial(postings, profile.repost_rate),
+            "early_leavers": rng.binomial(hires, 1 - profile.retention_12m),
+            "cost_dkk": np.round(postings * rng.gamma(4.0, 900.0, len(codes)), 0),
         }
     )

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel, parse_periods
-from rekrut._panel import PANEL_INITIATIVES, example_panel, synthetic_panel
+from rekrut._panel import PANEL_INITIATIVES, example_panel, kpi_frame, synthetic_panel
 from rekrut._statbank import read_statbank
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
@@ -565,23 +565,9 @@ def synthetic_kpis(
             failed = postings - np.minimum(filled, hires)
             qualified = rng.binomial(applications, profile.qualified_share)
             qualified = np.maximum(qualified, np.minimum(hires, applications))
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "kommunekode": ref["kommunekode"],
-                        "job_category": category,
-                        "period": period,
-                        "postings": postings,
-                        "applications": applications,
-                        "qualified": qualified,
-                        "hires": hires,
-                        "failed": failed,
-                        "reposts": rng.binomial(postings, profile.repost_rate),
-                        "early_leavers": rng.binomial(hires, 1 - profile.retention_12m),
-                        "cost_dkk": np.round(postings * rng.gamma(4.0, 900.0, n), 0),
-                    }
-                )
-            )
+            counts = {"postings": postings, "applications": applications}
+            counts |= {"qualified": qualified, "hires": hires, "failed": failed}
+            rows.append(kpi_frame(rng, ref["kommunekode"], profile, category, period, counts))
     return pd.concat(rows, ignore_index=True)
 
 
