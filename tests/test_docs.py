@@ -60,6 +60,7 @@ PUBLIC_MODULES = (
     "rekrut.profiles",
     "rekrut.data",
     "rekrut.analysis",
+    "rekrut.meta",
 )
 
 

@@ -17,13 +17,14 @@ from rekrut.errors import DataError, ExperimentError, InputError, RekrutWarning
 from rekrut.metrics import METRICS, Metric, get_metric
 
 if TYPE_CHECKING:
-    from rekrut import disclosure, peers, power, profiles, report, sequential, stats
+    from rekrut import disclosure, meta, peers, power, profiles, report, sequential, stats
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
     from rekrut._simulation import simulate
     from rekrut.analysis import AnalysisResult, analyze
     from rekrut.calibration import CalibrationResult, check_calibration
     from rekrut.data import PostingData, Summary, summarize, validate_postings
+    from rekrut.meta import prior_from_meta
     from rekrut.model import (
         AdVariant,
         Arm,
@@ -66,8 +67,10 @@ __all__ = [
     "factorial",
     "get_metric",
     "load_experiment",
+    "meta",
     "peers",
     "power",
+    "prior_from_meta",
     "profiles",
     "report",
     "sequential",
@@ -82,6 +85,7 @@ _LAZY_MODULES = frozenset(
         "analysis",
         "data",
         "disclosure",
+        "meta",
         "model",
         "peers",
         "power",
@@ -115,6 +119,7 @@ _LAZY_NAMES = {
     "FactorialEffects": "rekrut._adjustment",
     "check_calibration": "rekrut.calibration",
     "CalibrationResult": "rekrut.calibration",
+    "prior_from_meta": "rekrut.meta",
 }
 
 

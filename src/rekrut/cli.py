@@ -367,6 +367,38 @@ def _cmd_peers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import rekrut.peers as peers
+    from rekrut.io import read_table
+
+    panel = peers.example_panel() if args.panel == "example" else read_table(args.panel)
+    result = peers.evaluate(
+        panel,
+        args.municipality,
+        start=args.start,
+        metric=args.metric,
+        method=args.method,
+        job_category=args.job_category,
+        exclude=args.exclude or (),
+        confidence_level=args.confidence_level,
+        source=None if args.panel == "example" else args.panel,
+    )
+    if args.out:
+        from rekrut.report import write_evaluation
+
+        try:
+            write_evaluation(result, args.out, lang=args.lang)
+        except ValueError as exc:
+            raise InputError(str(exc), column="--out") from None
+    if args.format == "json":
+        _emit(result.to_json())
+        return 0
+    summary = result.summary.T.rename(columns={0: ""})
+    lines = [summary.to_string(), "", result.weights.head(10).round(3).to_string(index=False)]
+    _emit("\n".join([*lines, *(f"note: {text}" for text in result.note_texts("en"))]))
+    return 0
+
+
 def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
     """The peer table for the report: the experiment's municipality against its peers."""
     if kpis_path is None:
@@ -517,6 +549,28 @@ def _parser() -> argparse.ArgumentParser:
         "--by", help="compare within each value of these KPI columns, e.g. job_category"
     )
     peers_.add_argument("--format", choices=("text", "json"), default="text")
+
+    evaluate = add(
+        "evaluate",
+        _cmd_evaluate,
+        "Judge a municipality-wide initiative against comparable municipalities (synthetic "
+        "control or difference-in-differences, placebo p-value and interval).",
+    )
+    evaluate.add_argument("panel", help="KPI panel (CSV/Parquet), or 'example' (synthetic)")
+    evaluate.add_argument("--municipality", required=True, help="kommunekode, e.g. 0751")
+    evaluate.add_argument("--start", required=True, help="first period of the initiative")
+    evaluate.add_argument("--metric", default="fill_rate", help="KPI (default: fill_rate)")
+    evaluate.add_argument(
+        "--method", choices=("synthetic_control", "did"), default="synthetic_control"
+    )
+    evaluate.add_argument("--job-category", help="one job category (default: all summed)")
+    evaluate.add_argument(
+        "--exclude", action="append", help="donor to leave out, e.g. one with its own initiative"
+    )
+    evaluate.add_argument("--confidence-level", type=float, default=0.95)
+    evaluate.add_argument("--out", help="also write a report, .html or .md")
+    evaluate.add_argument("--lang", choices=("da", "en"), default="da")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
 
     report = add("report", _cmd_report, "Write a report (HTML or Markdown) a director can read.")
     report.add_argument("experiment", nargs="?", help="experiment file (TOML)")

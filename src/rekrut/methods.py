@@ -97,6 +97,22 @@ _ROWS: tuple[Method, ...] = (
     ),
     Method("eb_beta_binomial", "empirisk Bayes, beta-binomial", "empirical Bayes beta-binomial"),
     Method("eb_gamma_poisson", "empirisk Bayes, gamma-Poisson", "empirical Bayes gamma-Poisson"),
+    # initiatives against peers
+    Method(
+        "synthetic_control",
+        "syntetisk kontrol; placebo-p-værdi og -interval over sammenligningskommunerne",
+        "synthetic control; placebo p-value and interval over the donor municipalities",
+    ),
+    Method(
+        "did",
+        "forskel-i-forskelle; placebo-p-værdi og -interval over sammenligningskommunerne",
+        "difference-in-differences; placebo p-value and interval over the donor municipalities",
+    ),
+    Method(
+        "meta_prior",
+        "lånt prior for løftet fra en metaanalyse (normalfordelt på log-skala)",
+        "prior on the lift borrowed from a meta-analysis (normal on the log scale)",
+    ),
 )  # fmt: skip
 
 METHODS: dict[str, Method] = {m.code: m for m in _ROWS}

@@ -146,6 +146,11 @@ class BayesPlan(_Frozen):
       Gamma(2, 2), worth two postings with one hire each. Its shape must exceed 1 (the mean cost
       per outcome exists only then) and its rate must be positive, so ``prior_shape`` and
       ``prior_rate`` (whose default shape is 0.5) do not serve costs.
+    * ``prior_from`` — a table of earlier estimates (CSV or Parquet with ``study``,
+      ``estimate``, ``se``: log ratios, ``log(1 + lift)``, of the primary metric), relative to
+      the experiment file. Its random-effects meta-analysis gives the primary metric's lift a
+      prior: the prediction distribution of a new study (:func:`rekrut.prior_from_meta`).
+      A borrowed prior assumes this experiment is like the earlier ones.
     * ``rope`` (the region of practical equivalence on the relative lift, e.g.
       ``[-0.05, 0.05]``) and ``decision_probability`` (the posterior probability a decision
       needs) — every decision.
@@ -166,6 +171,7 @@ class BayesPlan(_Frozen):
     rope: tuple[float, float] = (-0.05, 0.05)
     decision_probability: float = Field(0.95, gt=0.5, lt=1)
     cost_prior: tuple[float, float] | None = None
+    prior_from: str | None = None
 
     @field_validator("cost_prior")
     @classmethod
@@ -339,9 +345,15 @@ class Experiment(_Frozen):
     @property
     def data_path(self) -> Path | None:
         """The data file named in the experiment, resolved against the experiment file."""
-        if self.data is None:
-            return None
-        path = Path(self.data)
+        return None if self.data is None else self._resolve(self.data)
+
+    @property
+    def prior_path(self) -> Path | None:
+        """The ``[bayes] prior_from`` table, resolved against the experiment file."""
+        return None if self.bayes.prior_from is None else self._resolve(self.bayes.prior_from)
+
+    def _resolve(self, name: str) -> Path:
+        path = Path(name)
         if not path.is_absolute() and self.source is not None:
             path = self.source.parent / path
         return path

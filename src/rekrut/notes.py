@@ -204,6 +204,69 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}: {count} opslag har ansættelser, hvor fastholdelsen efter 12 måneder endnu "
         "ikke kendes; de indgår ikke i dette mål.",
     },
+    "poor_pre_fit": {
+        "en": "{metric}: the counterfactual does not follow municipality {municipality} well "
+        "before the initiative (its pre-period error is {ratio} times the donors' typical one), "
+        "so the estimate may be biased; read it with care or choose comparable donors.",
+        "da": "{metric}: sammenligningsgrundlaget følger ikke kommune {municipality} godt før "
+        "indsatsen (fejlen før er {ratio} gange donorernes typiske), så estimatet kan være skævt; "
+        "læs det med forsigtighed, eller vælg sammenlignelige kommuner.",
+    },
+    "few_donors": {
+        "en": "{metric}: with {count} donor municipalities the placebo test cannot reach this "
+        "confidence level (it needs at least {needed}), so the interval is unbounded.",
+        "da": "{metric}: med {count} sammenligningskommuner kan placebotesten ikke nå dette "
+        "konfidensniveau (den kræver mindst {needed}), så intervallet er ubegrænset.",
+    },
+    "few_pre_periods": {
+        "en": "{metric}: the synthetic control is fitted on only {count} periods before the "
+        "initiative; with many donors it can follow their noise exactly, so its fit says little. "
+        "Use quarters or months, or compare with difference-in-differences.",
+        "da": "{metric}: den syntetiske kontrol er tilpasset på kun {count} perioder før "
+        "indsatsen; med mange sammenligningskommuner kan den følge tilfældig støj præcist, så "
+        "tilpasningen siger ikke meget. Brug kvartaler eller måneder, eller sammenlign med "
+        "forskel-i-forskelle.",
+    },
+    "donors_incomplete": {
+        "en": "{metric}: {count} donor municipalities lack a value in some period and are left "
+        "out ({codes}).",
+        "da": "{metric}: {count} sammenligningskommuner mangler en værdi i en periode og er "
+        "udeladt ({codes}).",
+    },
+    "did_clustered_se": {
+        "en": "{metric}: with one municipality taking the initiative, clustered standard errors "
+        "of the difference-in-differences are too small; the interval shown is the placebo "
+        "interval over the donor municipalities.",
+        "da": "{metric}: når kun én kommune har indsatsen, er de klyngerobuste standardfejl for "
+        "forskel-i-forskelle for små; det viste interval er placebointervallet over "
+        "sammenligningskommunerne.",
+    },
+    "pretrend": {
+        "en": "{metric}: before the initiative the municipality's difference to the donors "
+        "drifted (trend test p = {p_value}); parallel trends are doubtful, so "
+        "difference-in-differences may be biased; compare with the synthetic control.",
+        "da": "{metric}: før indsatsen ændrede kommunens forskel til sammenligningskommunerne "
+        "sig (trendtest p = {p_value}); parallelle trends er tvivlsomme, så "
+        "forskel-i-forskelle kan være skæv; sammenlign med den syntetiske kontrol.",
+    },
+    "borrowed_prior": {
+        "en": "{metric}: the lift's prior is borrowed from {studies} earlier studies (a "
+        "meta-analysis's prediction: lift {low} to {high}). It assumes this experiment is like "
+        "them; if it is not, the result is pulled towards effects that do not apply. Compare "
+        "with the analysis without the prior.",
+        "da": "{metric}: prior-fordelingen for løftet er lånt fra {studies} tidligere studier "
+        "(en metaanalyses forudsigelse: løft {low} til {high}). Den forudsætter, at dette "
+        "forsøg ligner dem; gør det ikke, trækkes resultatet mod effekter, der ikke gælder. "
+        "Sammenlign med analysen uden prior.",
+    },
+    "borrowed_prior_given": {
+        "en": "{metric}: the lift has a given prior (lift {low} to {high}), not one learnt from "
+        "this experiment. It assumes the effect is known that well beforehand; if not, the "
+        "result is pulled towards it. Compare with the analysis without the prior.",
+        "da": "{metric}: løftet har en givet prior-fordeling (løft {low} til {high}), som ikke "
+        "er lært af dette forsøg. Den forudsætter, at effekten var så godt kendt på forhånd; "
+        "er den ikke, trækkes resultatet mod den. Sammenlign med analysen uden prior.",
+    },
 }
 
 

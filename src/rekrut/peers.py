@@ -5,19 +5,24 @@
 * :func:`compare` — KPIs per job category against the peers: peer median and percentile,
   empirical-Bayes shrunk estimates with intervals, funnel-plot limits and a plain verdict, with
   small cells suppressed before the table leaves;
-* :func:`synthetic_kpis` — the seeded generator of the bundled synthetic KPI table.
+* :func:`synthetic_kpis` — the seeded generator of the bundled synthetic KPI table;
+* :func:`evaluate` — an initiative in one municipality against a synthetic control or
+  difference-in-differences from the others, with placebo inference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel, parse_periods
+from rekrut._panel import PANEL_INITIATIVES, example_panel, kpi_frame, synthetic_panel
+from rekrut._statbank import read_statbank
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
 from rekrut.errors import DataError, InputError
 from rekrut.io import read_resource_table, to_pandas
@@ -26,13 +31,19 @@ from rekrut.model import normalize_kommunekode
 __all__ = [
     "DEFAULT_COVARIATES",
     "KPI_COLUMNS",
+    "PANEL_INITIATIVES",
+    "InitiativeEvaluation",
     "PeerComparison",
     "PeerSet",
     "compare",
+    "evaluate",
     "example_kpis",
+    "example_panel",
     "find",
     "municipalities",
+    "read_statbank",
     "synthetic_kpis",
+    "synthetic_panel",
     "validate_kpis",
 ]
 
@@ -185,9 +196,15 @@ def find(
 
 
 def validate_kpis(
-    kpis: Any, *, source: str | None = None, reference: pd.DataFrame | None = None
+    kpis: Any,
+    *,
+    source: str | None = None,
+    reference: pd.DataFrame | None = None,
+    columns: Sequence[str] = KPI_COLUMNS,
 ) -> pd.DataFrame:
     """Check a KPI table (one row per municipality x job_category x period) and normalise it.
+
+    ``columns`` names the KPI columns the table must have (default: all of them).
 
     Raises
     ------
@@ -210,7 +227,7 @@ def validate_kpis(
 
     if len(kpis) == 0:
         raise DataError("the table has no rows", file=where)
-    for column in ("kommunekode", "job_category", "period", *KPI_COLUMNS):
+    for column in ("kommunekode", "job_category", "period", *columns):
         if column not in kpis.columns:
             raise DataError("the column is missing", file=where, column=column)
     out: pd.DataFrame = kpis.copy()
@@ -229,7 +246,7 @@ def validate_kpis(
             )
         codes.append(code)
     out["kommunekode"] = codes
-    for column in KPI_COLUMNS:
+    for column in columns:
         numbers = pd.to_numeric(out[column], errors="coerce")
         bad = numbers.isna() | (numbers < 0)
         if column != "cost_dkk":
@@ -250,6 +267,8 @@ def validate_kpis(
         ("qualified", "applications"),
         ("hires", "applications"),
     ):
+        if small not in columns or large not in columns:
+            continue
         broken = out[small] > out[large]
         if broken.any():
             i = int(np.flatnonzero(broken.to_numpy())[0])
@@ -546,21 +565,63 @@ def synthetic_kpis(
             failed = postings - np.minimum(filled, hires)
             qualified = rng.binomial(applications, profile.qualified_share)
             qualified = np.maximum(qualified, np.minimum(hires, applications))
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "kommunekode": ref["kommunekode"],
-                        "job_category": category,
-                        "period": period,
-                        "postings": postings,
-                        "applications": applications,
-                        "qualified": qualified,
-                        "hires": hires,
-                        "failed": failed,
-                        "reposts": rng.binomial(postings, profile.repost_rate),
-                        "early_leavers": rng.binomial(hires, 1 - profile.retention_12m),
-                        "cost_dkk": np.round(postings * rng.gamma(4.0, 900.0, n), 0),
-                    }
-                )
-            )
+            counts = {"postings": postings, "applications": applications}
+            counts |= {"qualified": qualified, "hires": hires, "failed": failed}
+            rows.append(kpi_frame(rng, ref["kommunekode"], profile, category, period, counts))
     return pd.concat(rows, ignore_index=True)
+
+
+def evaluate(
+    panel: Any,
+    municipality: str | int,
+    *,
+    start: str,
+    metric: str = "fill_rate",
+    method: Literal["synthetic_control", "did"] = "synthetic_control",
+    job_category: str | None = None,
+    donors: PeerSet | Sequence[str | int] | None = None,
+    exclude: Sequence[str | int] = (),
+    confidence_level: float = 0.95,
+    source: str | None = None,
+) -> InitiativeEvaluation:
+    """An initiative in ``municipality`` from ``start`` on, against comparable municipalities.
+
+    ``panel`` is a KPI table with several periods (``2025``, ``2025-01`` or ``2025Q1``). The
+    metric per municipality and period (job categories summed unless ``job_category`` is
+    given) is compared with a synthetic control (weighted donors that track the municipality
+    before ``start``) or difference-in-differences (all donors alike). The p-value and
+    interval come from placebo runs with each donor as the treated municipality. ``donors``
+    (default: every other municipality) and ``exclude`` (municipalities with initiatives of
+    their own) choose the comparison pool. ``source`` names the file the panel came from in
+    error messages (rows then count the header). Methods and assumptions:
+    :func:`rekrut.stats.placebo_synthetic_control`, :func:`rekrut.stats.did_regression`.
+
+    Examples
+    --------
+    >>> res = evaluate(example_panel(), "0751", start="2023Q1", metric="fill_rate")
+    >>> res.summary[["municipality", "method", "start"]].iloc[0].tolist()
+    ['751', 'synthetic_control', '2023Q1']
+    """
+    if metric not in _KPIS:
+        raise InputError(f"unknown KPI {metric!r}; known: {', '.join(_KPIS)}", column="metric")
+    numerator, denominator = _KPIS[metric][:2]
+    needed = {"filled": ("postings", "failed"), "retained": ("hires", "early_leavers")}
+    columns = sorted({*needed.get(numerator, (numerator,)), denominator})
+    data = validate_kpis(panel, columns=columns, source=source)
+    try:  # one format throughout, or the row that breaks it
+        parse_periods(data["period"].tolist())
+    except DataError as exc:
+        row = None if exc.row is None else exc.row + (1 if source else 0)
+        raise DataError(exc.message, file=source, row=row, column=exc.column) from None
+    wide = metric_panel(data, numerator, denominator, job_category=job_category)
+    pool = donors.codes if isinstance(donors, PeerSet) else donors
+    return evaluate_panel(
+        wide,
+        _code(municipality),
+        metric=metric,
+        start=start,
+        method=method,
+        donors=None if pool is None else [_code(c, "donors") for c in pool],
+        exclude=[_code(c, "exclude") for c in exclude],
+        confidence_level=confidence_level,
+    )

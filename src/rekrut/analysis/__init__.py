@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
+from rekrut.analysis._borrowed import apply_borrowed_prior, experiment_prior
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
 from rekrut.analysis._decision import ArmDecision
 from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
@@ -41,6 +42,7 @@ from rekrut.analysis._sequential import (
 )
 from rekrut.analysis._table import bayesian_table, frequentist_table
 from rekrut.data import Summary, cumulative_summary, load_postings, summarize_postings
+from rekrut.meta import EffectPrior
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment, load_experiment
 from rekrut.notes import Lang, Note
@@ -83,6 +85,7 @@ def analyze(
     n_resamples: int = 2000,
     n_draws: int = 10_000,
     pool: bool = False,
+    prior: EffectPrior | None = None,
     progress: bool = False,
     rng: np.random.Generator | int | None = None,
     lang: Lang = "da",
@@ -134,6 +137,11 @@ def analyze(
         With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
         prior is an empirical-Bayes prior fitted to all groups and arms of the metric, so small
         groups are not judged on noise.
+    prior
+        With ``method="bayesian"``: a prior on the lift of ``prior.metric`` (default the
+        primary metric) borrowed from earlier experiments (:func:`rekrut.prior_from_meta`);
+        the experiment's ``[bayes] prior_from`` gives one from a file. The result carries a
+        ``borrowed_prior`` note stating the risk.
 
     Returns
     -------
@@ -161,6 +169,8 @@ def analyze(
         raise ValueError(msg)
     if lang not in ("da", "en"):
         raise ValueError(f"lang must be 'da' or 'en', got {lang!r}")
+    if prior is not None and method != "bayesian":
+        raise ValueError("prior= is a Bayesian prior on the lift; it needs method='bayesian'")
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
     plan = Plan(
@@ -180,6 +190,10 @@ def analyze(
     notes: list[Note] = []
     if method == "bayesian":
         table = _bayesian(experiment, summary, plan, notes)
+        prior = prior or experiment_prior(experiment)
+        if prior is not None:
+            table, note = apply_borrowed_prior(table, experiment, prior, plan.confidence_level)
+            notes.append(note)
     elif method == "sequential":
         blocks = last_look(experiment, postings, plan, summary)
         table = frequentist_table(experiment, summary, blocks, plan)

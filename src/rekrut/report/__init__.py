@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rekrut.io import write_text_atomic
 from rekrut.notes import Lang
+from rekrut.report._evaluation import meta_forest_plot, render_evaluation, twin_plot
 from rekrut.report._plots import cost_plot, figure_svg, forest_plot
 from rekrut.report._portfolio import render_portfolio, write_portfolio
 
@@ -21,9 +22,13 @@ if TYPE_CHECKING:
 __all__ = [
     "cost_plot",
     "forest_plot",
+    "meta_forest_plot",
+    "render_evaluation",
     "render_portfolio",
     "render_report",
     "result_html",
+    "twin_plot",
+    "write_evaluation",
     "write_portfolio",
     "write_report",
 ]
@@ -141,3 +146,21 @@ def result_html(result: AnalysisResult) -> str:
     True
     """
     return result._repr_html_()
+
+
+def write_evaluation(evaluation: Any, path: str | Path, *, lang: Lang = "da") -> Path:
+    """Write the report of an initiative evaluation (``.html`` or ``.md``) atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, rekrut as rk
+    >>> res = rk.peers.evaluate(rk.peers.example_panel(), "751", start="2023Q1")
+    >>> write_evaluation(res, pathlib.Path(tempfile.mkdtemp()) / "indsats.md").name
+    'indsats.md'
+    """
+    path = Path(path)
+    kinds = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+    if path.suffix.lower() not in kinds:
+        raise ValueError(f"the report file must end in .html or .md, got {path.name!r}")
+    text = render_evaluation(evaluation, kind=kinds[path.suffix.lower()], lang=lang)
+    return write_text_atomic(path, text)

@@ -37,6 +37,9 @@ MethodCode = Literal[
     "cost_per_outcome",
     "eb_beta_binomial",
     "eb_gamma_poisson",
+    "meta_prior",
+    "synthetic_control",
+    "did",
 ]
 """Codes of the methods a result names in its ``method`` field (labels: :mod:`rekrut.methods`)."""
 FloatArray = NDArray[np.float64]
