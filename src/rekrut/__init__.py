@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from rekrut import disclosure, peers, power, profiles, report, sequential, stats
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
+    from rekrut._ad_history import simulate_ad_history
     from rekrut._simulation import simulate
+    from rekrut._words import WordsResult, words
     from rekrut.analysis import AnalysisResult, analyze
     from rekrut.calibration import CalibrationResult, check_calibration
     from rekrut.data import PostingData, Summary, summarize, validate_postings
@@ -58,6 +60,7 @@ __all__ = [
     "PostingData",
     "RekrutWarning",
     "Summary",
+    "WordsResult",
     "adjust",
     "allocate",
     "analyze",
@@ -72,9 +75,11 @@ __all__ = [
     "report",
     "sequential",
     "simulate",
+    "simulate_ad_history",
     "stats",
     "summarize",
     "validate_postings",
+    "words",
 ]
 
 _LAZY_MODULES = frozenset(
@@ -115,6 +120,9 @@ _LAZY_NAMES = {
     "FactorialEffects": "rekrut._adjustment",
     "check_calibration": "rekrut.calibration",
     "CalibrationResult": "rekrut.calibration",
+    "words": "rekrut._words",
+    "WordsResult": "rekrut._words",
+    "simulate_ad_history": "rekrut._ad_history",
 }
 
 

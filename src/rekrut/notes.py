@@ -168,6 +168,22 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}, {arm}: {count} gentrækninger gav intet resultat (ingen data i en gruppe); "
         "andelen tæller kun de øvrige.",
     },
+    "words_association": {
+        "en": "{metric}: each ratio compares past postings with and without the term, adjusted "
+        "for {controls} and the other terms in the table. It is an association, not an effect: "
+        "whatever made some ads use the term and also drew applicants is mixed in. Test a "
+        "promising term in a randomised experiment (suggest).",
+        "da": "{metric}: hvert forhold sammenligner tidligere opslag med og uden ordet, justeret "
+        "for {controls} og de øvrige ord i tabellen. Det er en sammenhæng, ikke en effekt: det, "
+        "der fik nogle opslag til at bruge ordet og samtidig gav ansøgere, indgår i tallet. "
+        "Afprøv et lovende ord i et randomiseret forsøg (suggest).",
+    },
+    "words_no_terms": {
+        "en": "{metric}: no word or phrase occurs in enough postings (and is missing from "
+        "enough) to be compared; lower min_postings or add postings.",
+        "da": "{metric}: intet ord eller udtryk forekommer i nok opslag (og mangler i nok) til at "
+        "kunne sammenlignes; sænk min_postings eller tilføj opslag.",
+    },
     "retention_unknown": {
         "en": "{metric}: {count} postings have hires whose 12-month retention is not known yet; "
         "they are left out of this metric.",
