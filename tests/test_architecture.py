@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "rekrut._allocation": 3,
     "rekrut.calibration": 3,
     "rekrut._words": 3,
+    "rekrut._retention": 3,
     "rekrut._words_plot": 3,
     "rekrut._words_suggest": 3,
     "rekrut.report": 4,

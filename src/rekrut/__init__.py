@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
     from rekrut._ad_history import simulate_ad_history
+    from rekrut._retention import RetentionResult, retention
     from rekrut._simulation import simulate
     from rekrut._words import WordsResult, words
     from rekrut.analysis import AnalysisResult, analyze
@@ -59,6 +60,7 @@ __all__ = [
     "Metric",
     "PostingData",
     "RekrutWarning",
+    "RetentionResult",
     "Summary",
     "WordsResult",
     "adjust",
@@ -73,6 +75,7 @@ __all__ = [
     "power",
     "profiles",
     "report",
+    "retention",
     "sequential",
     "simulate",
     "simulate_ad_history",
@@ -123,6 +126,8 @@ _LAZY_NAMES = {
     "words": "rekrut._words",
     "WordsResult": "rekrut._words",
     "simulate_ad_history": "rekrut._ad_history",
+    "retention": "rekrut._retention",
+    "RetentionResult": "rekrut._retention",
 }
 
 

@@ -203,9 +203,9 @@ def words(
         ``applications_per_posting``, ``qualified_per_posting``, ``qualified_share``,
         ``fill_rate`` or ``repost_rate``.
     controls
-        Columns to adjust for: text columns (``job_category``, ``municipality``) become
-        indicators, number columns (``hours_per_week``) enter centred and linear; ``"month"``
-        is the month of ``published``.
+        Columns to adjust for: a column whose every value is a number (``hours_per_week``)
+        enters centred and linear, any other (``job_category``, ``municipality``) as
+        indicators of its values; ``"month"`` is the month of ``published``.
     language
         ``"da"`` (Danish) or ``"en"`` (English): the stemmer and stop-word list.
     min_postings
@@ -357,8 +357,9 @@ def _controls(
     parts = [np.ones((len(frame), 1))]
     for name in controls:
         values = _control_values(frame, name, source)
-        if pd.api.types.is_numeric_dtype(values):
-            centred = values.to_numpy(dtype=np.float64)
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().all() and name != "month":
+            centred = numbers.to_numpy(dtype=np.float64)
             parts.append((centred - centred.mean())[:, None])
         else:
             dummies = pd.get_dummies(values.astype(str), drop_first=True, dtype=np.float64)

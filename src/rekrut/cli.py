@@ -344,6 +344,55 @@ def _cmd_peers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_words(args: argparse.Namespace) -> int:
+    from rekrut._words import words
+    from rekrut.io import read_table
+
+    if args.suggest and not args.out:
+        raise InputError("--suggest needs --out, the experiment file to write")
+    try:
+        result = words(
+            read_table(args.data),
+            text=args.text,
+            metric=args.metric,
+            controls=args.control or (),
+            language=args.language,
+            min_postings=args.min_postings,
+            max_ngram=args.max_ngram,
+            source=args.data,
+        )
+        written = (
+            result.suggest(args.suggest, args.out, lift=args.lift, channel=args.channel)
+            if args.suggest
+            else None
+        )
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
+    if args.format == "json":
+        payload = result.to_dict()
+        payload["table"] = payload["table"][: args.top]
+        payload["suggestion"] = None if written is None else str(written)
+        _emit(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
+    shown = result.table.head(args.top).copy()
+    for column in ("ratio", "ci_low", "ci_high"):
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    for column in ("p_value", "q_value"):
+        shown[column] = shown[column].map(lambda v: f"{v:.2g}")
+    lines = [
+        f"{result.candidates} terms in {result.postings} postings; the {len(shown)} with the "
+        f"strongest evidence (association, not effect):",
+        shown.to_string(index=False),
+        *(f"note: {text}" for text in result.note_texts("en")),
+    ]
+    if written is not None:
+        lines.append(f"wrote {written}")
+    _emit("\n".join(lines))
+    return 0
+
+
 def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
     """The peer table for the report: the experiment's municipality against its peers."""
     if kpis_path is None:
@@ -503,6 +552,31 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
     report.add_argument("--seed", type=int, default=None, help="seed for Monte Carlo draws")
     report.add_argument("--kpis", help="KPI table for a peer comparison ('example': synthetic)")
+
+    words_ = add(
+        "words",
+        _cmd_words,
+        "Which words and phrases of past job ads go with more applicants (an association "
+        "to test, not an effect); --suggest writes an experiment that tests one.",
+    )
+    words_.add_argument("data", help="posting table (CSV/Parquet) with the ad texts")
+    words_.add_argument("--text", required=True, help="the column with each posting's ad text")
+    words_.add_argument(
+        "--metric",
+        default="applications_per_posting",
+        choices=("applications_per_posting", "qualified_per_posting", "qualified_share",
+                 "fill_rate", "repost_rate"),
+    )  # fmt: skip
+    words_.add_argument("--control", action="append", help="column to adjust for (repeatable)")
+    words_.add_argument("--language", choices=("da", "en"), default="da")
+    words_.add_argument("--min-postings", type=int, default=20, help="postings a term needs")
+    words_.add_argument("--max-ngram", type=int, default=3, choices=(1, 2, 3))
+    words_.add_argument("--top", type=int, default=25, help="terms to show (25)")
+    words_.add_argument("--suggest", help="a term of the table to test in a new experiment")
+    words_.add_argument("--out", help="the experiment file --suggest writes (TOML)")
+    words_.add_argument("--lift", type=float, help="effect to plan for (default: from the data)")
+    words_.add_argument("--channel", default="standard", help="channel of the suggested test")
+    words_.add_argument("--format", choices=("text", "json"), default="text")
 
     simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
     simulate_.add_argument("experiment", help="experiment file (TOML)")
