@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "rekrut.calibration": 3,
     "rekrut._words": 3,
     "rekrut._retention": 3,
+    "rekrut._observational": 3,
     "rekrut._words_plot": 3,
     "rekrut._words_suggest": 3,
     "rekrut.report": 4,

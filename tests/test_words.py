@@ -217,8 +217,10 @@ def test_hours_per_week_is_a_numeric_control(history: pd.DataFrame) -> None:
 def test_json_round_trip_and_notes(controlled: rk.WordsResult) -> None:
     payload = json.loads(controlled.to_json())
     assert payload["table"][0].keys() == set(rk._words.WORDS_COLUMNS)
-    assert "not an effect" in payload["notes"][0]["text"]
-    assert "ikke en effekt" in controlled.note_texts("da")[0]
+    assert "association" in payload["notes"][0]["text"]
+    assert "sammenhæng" in controlled.note_texts("da")[0]
+    assert not any("effe" in text for text in [*controlled.note_texts("da"),
+                                              *controlled.note_texts("en")])  # fmt: skip
 
 
 def test_plot_shows_the_top_terms(controlled: rk.WordsResult) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
     from rekrut._ad_history import simulate_ad_history
+    from rekrut._observational import ObservationalResult, observe
     from rekrut._retention import RetentionResult, retention
     from rekrut._simulation import simulate
     from rekrut._words import WordsResult, words
@@ -58,6 +59,7 @@ __all__ = [
     "InputError",
     "Look",
     "Metric",
+    "ObservationalResult",
     "PostingData",
     "RekrutWarning",
     "RetentionResult",
@@ -71,6 +73,7 @@ __all__ = [
     "factorial",
     "get_metric",
     "load_experiment",
+    "observe",
     "peers",
     "power",
     "profiles",
@@ -127,6 +130,8 @@ _LAZY_NAMES = {
     "WordsResult": "rekrut._words",
     "simulate_ad_history": "rekrut._ad_history",
     "retention": "rekrut._retention",
+    "observe": "rekrut._observational",
+    "ObservationalResult": "rekrut._observational",
     "RetentionResult": "rekrut._retention",
 }
 

@@ -383,7 +383,7 @@ def _cmd_words(args: argparse.Namespace) -> int:
         shown[column] = shown[column].map(lambda v: f"{v:.2g}")
     lines = [
         f"{result.candidates} terms in {result.postings} postings; the {len(shown)} with the "
-        f"strongest evidence (association, not effect):",
+        f"strongest evidence (associations to test):",
         shown.to_string(index=False),
         *(f"note: {text}" for text in result.note_texts("en")),
     ]
@@ -556,8 +556,8 @@ def _parser() -> argparse.ArgumentParser:
     words_ = add(
         "words",
         _cmd_words,
-        "Which words and phrases of past job ads go with more applicants (an association "
-        "to test, not an effect); --suggest writes an experiment that tests one.",
+        "Which words and phrases of past job ads go with more applicants (associations to "
+        "test); --suggest writes an experiment that tests one.",
     )
     words_.add_argument("data", help="posting table (CSV/Parquet) with the ad texts")
     words_.add_argument("--text", required=True, help="the column with each posting's ad text")

@@ -171,6 +171,7 @@ def _plan(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
         "municipality": exp.municipality or "–",
         "job_category": exp.job_category or "–",
         "synthetic": exp.simulation is not None,
+        "observational": exp.design == "observational",
     }
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         compare_counts,
         compare_poisson_totals,
     )
+    from rekrut.stats._evalue import e_value
     from rekrut.stats._loglinear import (
         LogLinearFit,
         TermScores,
@@ -152,6 +153,7 @@ __all__ = [
     "confidence_sequence",
     "correct_pvalues",
     "dispersion_factor",
+    "e_value",
     "fit_ridge_loglinear",
     "group_sequential_test",
     "kaplan_meier",
@@ -186,6 +188,7 @@ _WHERE: dict[str, str] = {
     "rope_decision": "_bayes",
     "compare_counts": "_counts",
     "compare_poisson_totals": "_counts",
+    "e_value": "_evalue",
     "LogLinearFit": "_loglinear",
     "TermScores": "_loglinear",
     "fit_ridge_loglinear": "_loglinear",
