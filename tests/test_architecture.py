@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "rekrut._words": 3,
     "rekrut._retention": 3,
     "rekrut._observational": 3,
+    "rekrut._hours": 3,
     "rekrut._words_plot": 3,
     "rekrut._words_suggest": 3,
     "rekrut.report": 4,

@@ -15,8 +15,52 @@ from rekrut.errors import DataError
 # Freireich et al. (1963), as in Gehan (1965), Biometrika 52, 203-223: weeks of remission in
 # 21 leukaemia patients on 6-MP (+ = censored) and 21 on placebo (all relapsed). Here a week
 # is a day after start and relapse is leaving.
-SIX_MP = "6 6 6 6+ 7 9+ 10 10+ 11+ 13 16 17+ 19+ 20+ 22 23 25+ 32+ 32+ 34+ 35+".split()
-PLACEBO = "1 1 2 2 3 4 4 5 5 8 8 8 8 11 11 12 12 15 17 22 23".split()
+SIX_MP = [
+    "6",
+    "6",
+    "6",
+    "6+",
+    "7",
+    "9+",
+    "10",
+    "10+",
+    "11+",
+    "13",
+    "16",
+    "17+",
+    "19+",
+    "20+",
+    "22",
+    "23",
+    "25+",
+    "32+",
+    "32+",
+    "34+",
+    "35+",
+]
+PLACEBO = [
+    "1",
+    "1",
+    "2",
+    "2",
+    "3",
+    "4",
+    "4",
+    "5",
+    "5",
+    "8",
+    "8",
+    "8",
+    "8",
+    "11",
+    "11",
+    "12",
+    "12",
+    "15",
+    "17",
+    "22",
+    "23",
+]
 AS_OF = pd.Timestamp("2025-01-01")
 
 
@@ -65,7 +109,8 @@ def test_beyond_the_longest_follow_up_retention_is_unknown_not_carried_forward()
     res = rk.retention(hires, as_of="2025-01-01")
     assert res.table["retention"].iloc[0] == pytest.approx(2 / 3)
     assert res.table["retention"].iloc[1:].isna().all()  # 6 and 12 months: nobody followed
-    assert res.comparison.empty and res.log_rank is None
+    assert res.comparison.empty
+    assert res.log_rank is None
     json.loads(res.to_json())
 
 
@@ -88,9 +133,11 @@ def test_twelve_month_interval_covers_the_truth_under_censoring() -> None:
 def test_curves_start_at_one_and_the_plot_has_one_line_per_group() -> None:
     res = rk.retention(_gehan())
     first = res.curves.groupby("group").first()
-    assert (first["days"] == 0).all() and (first["retention"] == 1).all()
+    assert (first["days"] == 0).all()
+    assert (first["retention"] == 1).all()
     fig = res.plot(lang="da")
-    assert len(fig.axes[0].get_lines()) == 2 and "ansat" in fig.axes[0].get_ylabel()
+    assert len(fig.axes[0].get_lines()) == 2
+    assert "ansat" in fig.axes[0].get_ylabel()
 
 
 @pytest.mark.parametrize(

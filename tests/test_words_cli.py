@@ -15,9 +15,7 @@ from rekrut.cli import main
 def ads_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("words") / "opslag.csv"
     history = rk.simulate_ad_history(2000, rng=3)
-    history.assign(published=history["published"].dt.strftime("%Y-%m-%d")).to_csv(
-        path, index=False
-    )
+    history.assign(published=history["published"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
     return path
 
 
@@ -30,7 +28,8 @@ def test_words_prints_the_table_with_its_caveat(
     assert code == 0
     assert out.splitlines()[1].split() == ["term", "postings_with", "ratio", "ci_low",
                                            "ci_high", "p_value", "q_value"]  # fmt: skip
-    assert "fleksible arbejdstider" in out and "association" in out
+    assert "fleksible arbejdstider" in out
+    assert "association" in out
 
 
 def test_words_json_and_suggest(
@@ -42,11 +41,14 @@ def test_words_json_and_suggest(
                  "--suggest", "fleksible arbejdstider", "--out", str(out_file),
                  "--channel", "jobnet"])  # fmt: skip
     payload = json.loads(capsys.readouterr().out)
-    assert code == 0 and len(payload["table"]) == 3
+    assert code == 0
+    assert len(payload["table"]) == 3
     assert payload["controls"] == ["job_category", "hours_per_week"]
     experiment = rk.load_experiment(payload["suggestion"])
-    assert experiment.design == "randomised" and experiment.arm("med").channel == "jobnet"
-    assert experiment.planned_postings is not None and experiment.planned_postings > 20
+    assert experiment.design == "randomised"
+    assert experiment.arm("med").channel == "jobnet"
+    assert experiment.planned_postings is not None
+    assert experiment.planned_postings > 20
 
 
 @pytest.mark.parametrize(
@@ -65,5 +67,6 @@ def test_words_bad_input_is_one_line_and_exit_2(
     monkeypatch.chdir(tmp_path)
     assert main(["words", str(ads_csv), *args]) == 2
     err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+    assert message in err
+    assert err.count("\n") == 1
     assert not (tmp_path / "x.toml").exists()

@@ -18,9 +18,10 @@ from rekrut.metrics import METRICS, Metric, get_metric
 
 if TYPE_CHECKING:
     from rekrut import disclosure, peers, power, profiles, report, sequential, stats
+    from rekrut._ad_history import simulate_ad_history
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
-    from rekrut._ad_history import simulate_ad_history
+    from rekrut._hours import PartTime, part_time
     from rekrut._observational import ObservationalResult, observe
     from rekrut._retention import RetentionResult, retention
     from rekrut._simulation import simulate
@@ -60,6 +61,7 @@ __all__ = [
     "Look",
     "Metric",
     "ObservationalResult",
+    "PartTime",
     "PostingData",
     "RekrutWarning",
     "RetentionResult",
@@ -74,6 +76,7 @@ __all__ = [
     "get_metric",
     "load_experiment",
     "observe",
+    "part_time",
     "peers",
     "power",
     "profiles",
@@ -131,6 +134,8 @@ _LAZY_NAMES = {
     "simulate_ad_history": "rekrut._ad_history",
     "retention": "rekrut._retention",
     "observe": "rekrut._observational",
+    "part_time": "rekrut._hours",
+    "PartTime": "rekrut._hours",
     "ObservationalResult": "rekrut._observational",
     "RetentionResult": "rekrut._retention",
 }

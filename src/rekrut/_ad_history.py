@@ -104,7 +104,9 @@ def simulate_ad_history(
     published = pd.Timestamp("2023-01-02") + pd.to_timedelta(gen.integers(0, 730, postings), "D")
     has = {phrase: gen.random(postings) < planted_share for phrase in effects}
     confounded = gen.random(postings) < np.where(category == CONFOUNDER[1], 0.7, 0.03)
-    hours = np.where(gen.random(postings) < 0.6, 37.0, gen.choice([25.0, 28.0, 30.0, 32.0], postings))
+    hours = np.where(
+        gen.random(postings) < 0.6, 37.0, gen.choice([25.0, 28.0, 30.0, 32.0], postings)
+    )
     texts = _texts(category, has, confounded, filler_words, filler_per_ad, gen)
     season = 1.0 + 0.15 * np.cos(2 * np.pi * (published.month.to_numpy() - 1) / 12)
     mean = np.array([_CATEGORIES[c] for c in category]) * season

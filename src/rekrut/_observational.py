@@ -156,7 +156,9 @@ def observe(
     postings = load_postings(experiment, data)
     frame = _per_posting(postings, experiment)
     frame, terms = _covariate_terms(frame, covariates, postings.source)
-    chosen = metrics or [m for m in experiment.metrics if get_metric(m).kind in ("count", "proportion")]
+    chosen = metrics or [
+        m for m in experiment.metrics if get_metric(m).kind in ("count", "proportion")
+    ]
     table = pd.DataFrame(
         [row for m in chosen for row in _rows(frame, get_metric(m), experiment, terms)],
         columns=list(OBSERVATIONAL_COLUMNS),
@@ -190,10 +192,12 @@ def _rows(
 ) -> list[dict[str, Any]]:
     from scipy.stats import norm
 
-    from rekrut import stats
+    import rekrut.stats as stats
 
     data, offset = _design(frame, metric)
-    data = data.assign(_arm=pd.Categorical(data["arm"].astype(str), categories=list(experiment.arm_ids)))
+    data = data.assign(
+        _arm=pd.Categorical(data["arm"].astype(str), categories=list(experiment.arm_ids))
+    )
     reference = f"C(_arm, Treatment(reference={experiment.control!r}))"
     fit = _fit(data, " + ".join([f"_y ~ {reference}", *terms]), metric, offset)
     z = norm.isf((1 - experiment.confidence_level) / 2)
@@ -224,7 +228,9 @@ def _covariate_values(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name]
 
 
-def _balance(frame: pd.DataFrame, experiment: Experiment, covariates: Sequence[str]) -> pd.DataFrame:
+def _balance(
+    frame: pd.DataFrame, experiment: Experiment, covariates: Sequence[str]
+) -> pd.DataFrame:
     rows = []
     control = frame["arm"] == experiment.control
     for name in covariates:
@@ -255,7 +261,9 @@ def _std_diff(
             "std_diff": diff, "imbalanced": abs(diff) > IMBALANCE}  # fmt: skip
 
 
-def _overlap(frame: pd.DataFrame, experiment: Experiment, covariates: Sequence[str]) -> pd.DataFrame:
+def _overlap(
+    frame: pd.DataFrame, experiment: Experiment, covariates: Sequence[str]
+) -> pd.DataFrame:
     columns = ["arm", "group", "postings_arm", "postings_control"]
     categorical = [c for c in covariates
                    if not pd.api.types.is_numeric_dtype(_covariate_values(frame, c))]  # fmt: skip
@@ -263,7 +271,12 @@ def _overlap(frame: pd.DataFrame, experiment: Experiment, covariates: Sequence[s
         return pd.DataFrame(columns=columns)
     group = pd.Series([""] * len(frame), index=frame.index)
     for name in categorical:
-        group = group + np.where(group == "", "", " / ") + f"{name}=" + _covariate_values(frame, name).astype(str)
+        group = (
+            group
+            + np.where(group == "", "", " / ")
+            + f"{name}="
+            + _covariate_values(frame, name).astype(str)
+        )
     counts = pd.crosstab(group, frame["arm"].astype(str))
     rows = []
     for arm in experiment.treatments:

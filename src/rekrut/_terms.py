@@ -59,7 +59,8 @@ class TermMatrix:
     @property
     def postings_with(self) -> npt.NDArray[np.int64]:
         """How many postings have each term."""
-        return np.diff(self.matrix.indptr).astype(np.int64)
+        counts: npt.NDArray[np.int64] = np.diff(self.matrix.indptr).astype(np.int64)
+        return counts
 
 
 def stop_words(language: Language) -> frozenset[str]:
@@ -157,7 +158,7 @@ def _chunk_stems(texts: Sequence[str], vocab: _Vocabulary) -> tuple[npt.NDArray[
     """Stem codes of a chunk's tokens, stop words dropped, and each token's text index."""
     joined = f" {_DOC_END} ".join(texts).lower().replace("\n", " . ") + f" {_DOC_END}"
     stems, ends = vocab.stream(joined.split())
-    doc = np.cumsum(ends) - ends
+    doc: npt.NDArray[np.int64] = np.cumsum(ends) - ends
     keep = stems != _STOP
     return stems[keep], doc[keep]
 

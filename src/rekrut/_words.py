@@ -22,7 +22,7 @@ import pandas as pd
 
 from rekrut._terms import Language, TermMatrix, term_matrix
 from rekrut.errors import DataError
-from rekrut.io import to_pandas, write_text_atomic
+from rekrut.io import to_pandas
 from rekrut.metrics import Metric, get_metric
 from rekrut.notes import Lang, Note
 
@@ -118,7 +118,7 @@ class WordsResult:
         """The ``top`` terms' ratios with their intervals, on a log scale (matplotlib Figure)."""
         from rekrut._words_plot import ratio_plot
 
-        return ratio_plot(self, top=top, lang=lang)
+        return ratio_plot(self.table, self.metric, top=top, lang=lang)
 
     def suggest(
         self,
@@ -152,11 +152,21 @@ class WordsResult:
         Path
             The file written; :func:`rekrut.load_experiment` reads it.
         """
-        from rekrut._words_suggest import write_suggestion
+        from rekrut._words_suggest import Finding, write_suggestion
 
-        return write_suggestion(
-            self, term, path, lift=lift, channel=channel, power=power, alpha=alpha
+        row = self.row(term)
+        finding = Finding(
+            term=term,
+            ratio=float(row["ratio"]),
+            ci_low=float(row["ci_low"]),
+            ci_high=float(row["ci_high"]),
+            metric=self.metric,
+            baseline=self.baseline,
+            dispersion=self.dispersion,
+            postings=self.postings,
+            controls=self.controls,
         )
+        return write_suggestion(finding, path, lift=lift, channel=channel, power=power, alpha=alpha)
 
 
 def _plain(value: Any) -> Any:
@@ -367,7 +377,7 @@ def _controls(
     return np.hstack(parts)
 
 
-def _control_values(frame: pd.DataFrame, name: str, source: str | None) -> pd.Series:
+def _control_values(frame: pd.DataFrame, name: str, source: str | None) -> Any:
     if name == "month":
         if "published" not in frame.columns:
             raise DataError("the 'month' control needs a published date", file=source,
@@ -401,7 +411,7 @@ def _analyse(
 ) -> tuple[pd.DataFrame, LogLinearFit]:
     from scipy.stats import norm
 
-    from rekrut import stats
+    import rekrut.stats as stats
 
     base = stats.fit_ridge_loglinear(outcome.y, dense, offset=outcome.offset)
     scale, alpha = _working_variance(outcome, base)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import pandas as pd
 
 from rekrut.metrics import get_metric
 from rekrut.notes import Lang
-
-if TYPE_CHECKING:
-    from rekrut._words import WordsResult
 
 __all__ = ["ratio_plot"]
 
@@ -19,8 +17,9 @@ _AXIS = {
 }
 
 
-def ratio_plot(result: WordsResult, *, top: int = 20, lang: Lang = "en") -> Any:
-    """Horizontal intervals of the ``top`` terms' ratios, strongest evidence at the top.
+def ratio_plot(table: pd.DataFrame, metric: str, *, top: int = 20, lang: Lang = "en") -> Any:
+    """Horizontal intervals of the ``top`` terms' ratios of a words table, strongest evidence
+    at the top.
 
     Examples
     --------
@@ -33,21 +32,23 @@ def ratio_plot(result: WordsResult, *, top: int = 20, lang: Lang = "en") -> Any:
     """
     from matplotlib.figure import Figure
 
-    table = result.table.head(top)
-    rows = list(table.itertuples(index=False))
-    fig = Figure(figsize=(7.5, 0.35 * max(len(rows), 1) + 1.4))
+    table = table.head(top)
+    # the strongest evidence at the top: the last row drawn at y = 0
+    shown = table.iloc[::-1]
+    ratio, low, high = (shown[c].to_numpy(dtype=float) for c in ("ratio", "ci_low", "ci_high"))
+    fig = Figure(figsize=(7.5, 0.35 * max(len(shown), 1) + 1.4))
     ax = fig.add_subplot()
-    higher = get_metric(result.metric).direction == "higher"
-    for y, row in enumerate(reversed(rows)):
-        colour = "#1a7f37" if (row.ratio > 1) == higher else "#b42318"
-        ax.plot([row.ci_low, row.ci_high], [y, y], color=colour, linewidth=2)
-        ax.plot([row.ratio], [y], "o", color=colour)
-    ax.set_yticks(range(len(rows)), [str(r.term) for r in reversed(rows)], fontsize=8)
+    higher = get_metric(metric).direction == "higher"
+    for y in range(len(shown)):
+        colour = "#1a7f37" if (ratio[y] > 1) == higher else "#b42318"
+        ax.plot([low[y], high[y]], [y, y], color=colour, linewidth=2)
+        ax.plot([ratio[y]], [y], "o", color=colour)
+    ax.set_yticks(range(len(shown)), [str(term) for term in shown["term"]], fontsize=8)
     ax.axvline(1.0, color="#555555", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_xlabel(_AXIS[lang], fontsize=8)
-    ax.set_title(get_metric(result.metric).label(lang), fontsize=10)
-    if rows:
-        ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_title(get_metric(metric).label(lang), fontsize=10)
+    if len(shown):
+        ax.set_ylim(-0.6, len(shown) - 0.4)
     fig.tight_layout()
     return fig

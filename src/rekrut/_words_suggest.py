@@ -5,16 +5,29 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rekrut.io import write_text_atomic
 from rekrut.model import experiment_from_mapping
 
-if TYPE_CHECKING:
-    from rekrut._words import WordsResult
+__all__ = ["Finding", "planned_lift", "write_suggestion"]
 
-__all__ = ["planned_lift", "write_suggestion"]
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One term of a words table and what the suggestion needs to know about its analysis."""
+
+    term: str
+    ratio: float
+    ci_low: float
+    ci_high: float
+    metric: str
+    baseline: float
+    dispersion: float | None
+    postings: int
+    controls: tuple[str, ...]
 
 
 def planned_lift(ratio: float, ci_low: float, ci_high: float) -> float:
@@ -36,9 +49,9 @@ def planned_lift(ratio: float, ci_low: float, ci_high: float) -> float:
     raise ValueError(msg)
 
 
-def _plan(result: WordsResult, lift: float, power: float, alpha: float) -> int | None:
+def _plan(result: Finding, lift: float, power: float, alpha: float) -> int | None:
     """Postings per arm from rekrut.power, or None for a metric it cannot plan analytically."""
-    from rekrut import power as power_module
+    import rekrut.power as power_module
 
     if result.metric == "qualified_share":
         return None
@@ -59,8 +72,7 @@ def _slug(term: str) -> str:
 
 
 def write_suggestion(
-    result: WordsResult,
-    term: str,
+    result: Finding,
     path: str | Path,
     *,
     lift: float | None,
@@ -69,9 +81,9 @@ def write_suggestion(
     alpha: float,
 ) -> Path:
     """Write the experiment file of :meth:`WordsResult.suggest` and return its path."""
-    row = result.row(term)
+    term = result.term
     if lift is None:
-        lift = planned_lift(float(row["ratio"]), float(row["ci_low"]), float(row["ci_high"]))
+        lift = planned_lift(result.ratio, result.ci_low, result.ci_high)
     if not (math.isfinite(lift) and lift > -1 and lift != 0):
         raise ValueError(f"lift must be a non-zero number above -1, got {lift!r}")
     per_arm = _plan(result, lift, power, alpha)
@@ -84,8 +96,8 @@ def write_suggestion(
         "alpha": alpha,
         "hypothesis": (
             f"Opslag med »{term}« giver {lift:+.0%} på {result.metric} (planlagt effekt). "
-            f"I tidligere opslag var forholdet {row['ratio']:.2f} "
-            f"({row['ci_low']:.2f}-{row['ci_high']:.2f}) — en sammenhæng, ikke en effekt."
+            f"I tidligere opslag var forholdet {result.ratio:.2f} "
+            f"({result.ci_low:.2f}-{result.ci_high:.2f}) — en sammenhæng, ikke en effekt."
         ),
         "arms": [
             {"id": "uden", "variant": "uden", "channel": channel},
@@ -99,15 +111,16 @@ def write_suggestion(
     if per_arm is not None:
         plan["planned_postings"] = per_arm
     experiment_from_mapping(plan)  # the file must load before it is written
-    return write_text_atomic(path, _header(result, term, row, lift, per_arm) + _toml(plan))
+    return write_text_atomic(path, _header(result, lift, per_arm) + _toml(plan))
 
 
-def _header(result: WordsResult, term: str, row: Any, lift: float, per_arm: int | None) -> str:
+def _header(result: Finding, lift: float, per_arm: int | None) -> str:
+    term = result.term
     controls = ", ".join(result.controls) or "nothing"
     lines = [
         f"Suggested by rekrut words: a randomised test of the ad with and without '{term}'.",
-        f"In {result.postings} past postings, those with the term had {row['ratio']:.2f} times "
-        f"the {result.metric} ({row['ci_low']:.2f}-{row['ci_high']:.2f}), adjusted for "
+        f"In {result.postings} past postings, those with the term had {result.ratio:.2f} times "
+        f"the {result.metric} ({result.ci_low:.2f}-{result.ci_high:.2f}), adjusted for "
         f"{controls}.",
         "That is an association in ads that were not randomised: the jobs, employers and "
         "seasons that used the term may differ in ways the controls miss. Randomising which",

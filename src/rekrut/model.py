@@ -283,7 +283,7 @@ class Experiment(_Frozen):
             raise ValueError(f"[primary_metric] unknown metric {self.primary_metric!r}")
         if self.adjust_for and self.design == "randomised":
             raise ValueError(
-                "[adjust_for] applies to observational designs (design = \"observational\"); "
+                '[adjust_for] applies to observational designs (design = "observational"); '
                 "to adjust a randomised experiment use rekrut.adjust(covariates=...)"
             )
         if self.start and self.end and self.end < self.start:

@@ -175,11 +175,22 @@ def fit_ridge_loglinear(
     ridge = np.concatenate([np.zeros(p), np.full(k, float(penalty))])
     coef = np.zeros(p + k)
     coef[0] = np.log(max(response.mean(), 1e-10) / max(np.exp(shift).mean(), 1e-300))
-    for iteration in range(1, max_iter + 1):
+
+    def objective(c: FloatArray) -> float:
+        eta = shift + x_dense @ c[:p] + x_terms @ c[p:]
+        return float(np.sum(response * eta - np.exp(eta)) - 0.5 * np.sum(ridge * c**2))
+
+    iterations = 0
+    while iterations < max_iter:
+        iterations += 1
         mean = np.exp(shift + x_dense @ coef[:p] + x_terms @ coef[p:])
         hessian = _cross(x_dense, x_terms, mean) + np.diag(ridge)
         gradient = _gradient(x_dense, x_terms, response - mean) - ridge * coef
         step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        # Newton's step, halved while it lowers the (concave) objective
+        current = objective(coef)
+        while objective(coef + step) < current - 1e-12 and np.max(np.abs(step)) > tol:
+            step = step / 2
         coef = coef + step
         if np.max(np.abs(step)) < tol:
             break
@@ -188,12 +199,10 @@ def fit_ridge_loglinear(
     meat = _cross(x_dense, x_terms, _variance(response, mean, scale, alpha))
     dof = max(len(response) - p - k, 1)
     dispersion = float(np.sum((response - mean) ** 2 / np.maximum(mean, 1e-300)) / dof)
-    return LogLinearFit(coef, bread @ meat @ bread, mean, dispersion, iteration)
+    return LogLinearFit(coef, bread @ meat @ bread, mean, dispersion, iterations)
 
 
-def _variance(
-    y: FloatArray, mean: FloatArray, scale: float | None, alpha: float
-) -> FloatArray:
+def _variance(y: FloatArray, mean: FloatArray, scale: float | None, alpha: float) -> FloatArray:
     """The working variance of each row, or its squared residual when ``scale`` is None."""
     if scale is None:
         return np.asarray((y - mean) ** 2, dtype=np.float64)
