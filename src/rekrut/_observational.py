@@ -144,6 +144,22 @@ def observe(
     .. [1] VanderWeele, T. J., Ding, P. (2017). Sensitivity analysis in observational research:
        introducing the E-value. Annals of Internal Medicine 167(4), 268-274.
        https://doi.org/10.7326/M16-2607
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, rekrut as rk
+    >>> exp = rk.Experiment.model_validate({"id": "h", "design": "observational",
+    ...     "adjust_for": ["job_category"], "control": "jobnet",
+    ...     "arms": [{"id": "jobnet", "channel": "jobnet"}, {"id": "fb", "channel": "fb"}]})
+    >>> rng = np.random.default_rng(1)
+    >>> data = pd.DataFrame({"arm": rng.choice(["jobnet", "fb"], 400),
+    ...     "job_category": rng.choice(["sosu", "laerer"], 400),
+    ...     "applications": rng.poisson(8, 400)})
+    >>> res = observe(exp, data)
+    >>> res.table.loc[0, ["arm", "scale", "model"]].tolist()
+    ['fb', 'rate_ratio', 'negative_binomial']
+    >>> res.notes[0].code
+    'observational'
     """
     if experiment.design != "observational":
         raise ExperimentError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -273,25 +274,37 @@ def _read_off(curve: pd.DataFrame, part: pd.DataFrame, group: str, months: float
             "ci_high": float(step["ci_high"])}  # fmt: skip
 
 
+def _cox(frame: pd.DataFrame, codes: Any, groups: list[str], level: float) -> pd.DataFrame:
+    """Hazard ratios against the first group; blank when a group has no leaver (the ratio is
+    then 0 or infinite, and the model has no finite maximum)."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    events = np.bincount(codes, weights=frame["_left"].to_numpy(), minlength=len(groups))
+    table = pd.DataFrame({"group": groups[1:], "reference": groups[0]})
+    if (events == 0).any():
+        return table.assign(hazard_ratio=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
+    exog = np.column_stack([codes == k for k in range(1, len(groups))]).astype(np.float64)
+    fit = PHReg(frame["_days"].to_numpy(), exog, status=frame["_left"].to_numpy(),
+                ties="efron").fit()  # fmt: skip
+    z = _z(level)
+    beta, se = np.asarray(fit.params), np.asarray(fit.bse)
+    return table.assign(hazard_ratio=np.exp(beta), ci_low=np.exp(beta - z * se),
+                        ci_high=np.exp(beta + z * se), p_value=np.asarray(fit.pvalues))  # fmt: skip
+
+
 def _compare(
     frame: pd.DataFrame, by: str, groups: list[str], level: float
 ) -> tuple[pd.DataFrame, dict[str, float] | None]:
     columns = ["group", "reference", "hazard_ratio", "ci_low", "ci_high", "p_value"]
     if len(groups) < 2 or not frame["_left"].any():
         return pd.DataFrame(columns=columns), None
-    from statsmodels.duration.hazard_regression import PHReg
     from statsmodels.duration.survfunc import survdiff
 
     codes = pd.Categorical(frame[by].astype(str), categories=groups).codes
-    statistic, p_value = survdiff(frame["_days"], frame["_left"], codes)
-    exog = np.column_stack([codes == k for k in range(1, len(groups))]).astype(np.float64)
-    fit = PHReg(frame["_days"].to_numpy(), exog, status=frame["_left"].to_numpy(),
-                ties="efron").fit()  # fmt: skip
-    z = _z(level)
-    beta, se = np.asarray(fit.params), np.asarray(fit.bse)
-    table = pd.DataFrame({"group": groups[1:], "reference": groups[0],
-                          "hazard_ratio": np.exp(beta), "ci_low": np.exp(beta - z * se),
-                          "ci_high": np.exp(beta + z * se), "p_value": np.asarray(fit.pvalues)})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # statsmodels divides 0/0 at tied ends
+        statistic, p_value = survdiff(frame["_days"], frame["_left"], codes)
+    table = _cox(frame, codes, groups, level)
     log_rank = {"statistic": float(statistic), "df": float(len(groups) - 1),
                 "p_value": float(p_value)}  # fmt: skip
     return table[columns], log_rank

@@ -27,8 +27,8 @@ def ratio_plot(table: pd.DataFrame, metric: str, *, top: int = 20, lang: Lang = 
     >>> ads = pd.DataFrame({"ad_text": ["Fuldtid, fleksibel", "Deltid"] * 30,
     ...                     "applications": [14, 6] * 30})
     >>> fig = rk.words(ads, text="ad_text", min_postings=10).plot()
-    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    ['fleksibel', 'fuldtid']
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]  # bottom to top
+    ['fuldtid fleksibel', 'deltid']
     """
     from matplotlib.figure import Figure
 
