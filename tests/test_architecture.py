@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "rekrut.profiles": 0,
     "rekrut.model": 0,
     "rekrut.io": 0,
+    "rekrut._json": 0,
     "rekrut.data": 1,
     "rekrut._terms": 1,
     "rekrut.stats": 2,

@@ -8,14 +8,13 @@ it; as a covariate it goes into :func:`rekrut.observe` (``adjust_for``) and
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rekrut._json import dumps, json_records
 from rekrut.errors import DataError
 from rekrut.io import to_pandas
 
@@ -42,20 +41,15 @@ class PartTime:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe values (NaN becomes None)."""
-        rows = self.table.astype(object).where(self.table.notna(), None).to_dict("records")
-        clean = [
-            {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-            for row in rows
-        ]
-        for row in clean:
-            for key, value in row.items():
-                if isinstance(value, float) and not math.isfinite(value):
-                    row[key] = None
-        return {"by": self.by, "full_time_hours": self.full_time_hours, "table": clean}
+        return {
+            "by": self.by,
+            "full_time_hours": self.full_time_hours,
+            "table": json_records(self.table),
+        }
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+        return dumps(self.to_dict())
 
 
 def _hours(frame: pd.DataFrame, source: str | None) -> pd.Series:

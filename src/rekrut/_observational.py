@@ -12,7 +12,6 @@ randomisation the arms' postings may differ in ways no covariate records.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rekrut._adjustment import _covariate_terms, _design, _per_posting
+from rekrut._json import dumps, json_records
 from rekrut.data import load_postings
 from rekrut.errors import ExperimentError
 from rekrut.metrics import Metric, get_metric
@@ -80,29 +80,19 @@ class ObservationalResult:
             "experiment": self.experiment.id,
             "design": self.experiment.design,
             "covariates": list(self.covariates),
-            "table": _records(self.table),
-            "balance": _records(self.balance),
-            "overlap": _records(self.overlap),
+            "table": json_records(self.table),
+            "balance": json_records(self.balance),
+            "overlap": json_records(self.overlap),
             "notes": [note.to_dict() for note in self.notes],
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        return dumps(self.to_dict(), indent=indent)
 
     def note_texts(self, lang: Lang = "en") -> list[str]:
         """The notes in ``lang``."""
         return [note.text(lang) for note in self.notes]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    out = []
-    for row in clean.to_dict("records"):
-        values = {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-        out.append({k: None if isinstance(v, float) and not math.isfinite(v) else v
-                    for k, v in values.items()})  # fmt: skip
-    return out
 
 
 def observe(
@@ -132,18 +122,13 @@ def observe(
     likelihood, statsmodels ``NegativeBinomial``), the arm's coefficient a rate ratio. A 0/1
     outcome per posting (fill rate): logistic regression, an odds ratio. A share of a per-posting
     denominator (qualified share): binomial regression on the share with the denominator as
-    weight and Pearson's dispersion (quasi-binomial), an odds ratio. The E-value [1]_ is
-    computed on the risk-ratio scale (odds ratios of outcomes above 15 % by their square root).
+    weight and Pearson's dispersion (quasi-binomial), an odds ratio. The E-value
+    (:func:`rekrut.stats.e_value`, VanderWeele & Ding 2017) is computed on the risk-ratio scale
+    (odds ratios of outcomes above 15 % by their square root).
 
     What it assumes: no unmeasured confounding (every difference between the arms' postings that
     also moves the metric is among the covariates), enough overlap (see :attr:`overlap`), and the
     model's form. None of this can be checked from the data; hence "association".
-
-    References
-    ----------
-    .. [1] VanderWeele, T. J., Ding, P. (2017). Sensitivity analysis in observational research:
-       introducing the E-value. Annals of Internal Medicine 167(4), 268-274.
-       https://doi.org/10.7326/M16-2607
 
     Examples
     --------

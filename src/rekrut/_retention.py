@@ -12,8 +12,6 @@ data stays as it was; this is for hire-level data.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rekrut._json import dumps, json_records
 from rekrut.errors import DataError
 from rekrut.io import to_pandas
 from rekrut.notes import Lang
@@ -69,15 +68,15 @@ class RetentionResult:
         return {
             "by": self.by,
             "confidence_level": self.confidence_level,
-            "table": _records(self.table),
-            "comparison": _records(self.comparison),
+            "table": json_records(self.table),
+            "comparison": json_records(self.comparison),
             "log_rank": self.log_rank,
-            "curves": _records(self.curves),
+            "curves": json_records(self.curves),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        return dumps(self.to_dict(), indent=indent)
 
     def plot(self, *, lang: Lang = "en") -> Any:
         """The retention curves with their intervals (a matplotlib Figure)."""
@@ -96,19 +95,6 @@ class RetentionResult:
         ax.legend(title=self.by, fontsize=8)
         fig.tight_layout()
         return fig
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [{str(k): _plain(v) for k, v in row.items()} for row in clean.to_dict("records")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def retention(

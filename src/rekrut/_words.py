@@ -9,7 +9,6 @@ observational analysis: the ratios are associations in past ads, hypotheses to t
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rekrut._json import dumps, json_records
 from rekrut._terms import Language, TermMatrix, term_matrix
 from rekrut.errors import DataError
 from rekrut.io import to_pandas
@@ -82,7 +82,6 @@ class WordsResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe values (missing numbers become None)."""
-        rows = self.table.astype(object).where(self.table.notna(), None).to_dict("records")
         return {
             "metric": self.metric,
             "language": self.language,
@@ -93,13 +92,13 @@ class WordsResult:
             "dispersion": self.dispersion,
             "confidence_level": self.confidence_level,
             "prior_sd": self.prior_sd,
-            "table": [{str(k): _plain(v) for k, v in row.items()} for row in rows],
+            "table": json_records(self.table),
             "notes": [note.to_dict() for note in self.notes],
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as a JSON string."""
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        return dumps(self.to_dict(), indent=indent)
 
     def note_texts(self, lang: Lang = "en") -> list[str]:
         """The notes as text in ``lang``."""
@@ -167,14 +166,6 @@ class WordsResult:
             controls=self.controls,
         )
         return write_suggestion(finding, path, lift=lift, channel=channel, power=power, alpha=alpha)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,41 @@
+"""JSON-safe values from result tables: numpy scalars as Python numbers, NaN and infinities as
+None, timestamps as ISO text."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["dumps", "json_records", "json_value"]
+
+
+def json_value(value: Any) -> Any:
+    """One cell as a JSON-safe value.
+
+    Examples
+    --------
+    >>> json_value(np.float64("nan")), json_value(np.int64(3)), json_value(pd.Timestamp("2024-01-02"))
+    (None, 3, '2024-01-02T00:00:00')
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as JSON-safe dicts (missing values become None)."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): json_value(v) for k, v in row.items()} for row in clean.to_dict("records")]
+
+
+def dumps(payload: Any, *, indent: int | None = 2) -> str:
+    """``payload`` as JSON text, non-ASCII letters kept, NaN refused."""
+    return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
