@@ -3,6 +3,7 @@ None, timestamps as ISO text."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["dumps", "json_records", "json_value"]
+__all__ = ["dumps", "json_records", "json_value", "notebook_html"]
 
 
 def json_value(value: Any) -> Any:
@@ -39,3 +40,16 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def dumps(payload: Any, *, indent: int | None = 2) -> str:
     """``payload`` as JSON text, non-ASCII letters kept, NaN refused."""
     return json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def notebook_html(table: pd.DataFrame, notes: list[str]) -> str:
+    """A result's table and notes for a notebook cell.
+
+    Examples
+    --------
+    >>> notebook_html(pd.DataFrame({"term": ["fuldtid"]}), ["an association"]).count("<li>")
+    1
+    """
+    shown = table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+    listed = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f"<div>{shown}" + (f"<ul>{listed}</ul>" if listed else "") + "</div>"

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rekrut._adjustment import _covariate_terms, _design, _per_posting
-from rekrut._json import dumps, json_records
+from rekrut._json import dumps, json_records, notebook_html
 from rekrut.data import load_postings
 from rekrut.errors import ExperimentError
 from rekrut.metrics import Metric, get_metric
@@ -89,6 +89,9 @@ class ObservationalResult:
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON string."""
         return dumps(self.to_dict(), indent=indent)
+
+    def _repr_html_(self) -> str:
+        return notebook_html(self.table.head(25), self.note_texts("en"))
 
     def note_texts(self, lang: Lang = "en") -> list[str]:
         """The notes in ``lang``."""

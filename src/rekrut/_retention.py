@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rekrut._json import dumps, json_records
+from rekrut._json import dumps, json_records, notebook_html
 from rekrut.errors import DataError
 from rekrut.io import to_pandas
 from rekrut.notes import Lang
@@ -77,6 +77,9 @@ class RetentionResult:
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON string."""
         return dumps(self.to_dict(), indent=indent)
+
+    def _repr_html_(self) -> str:
+        return notebook_html(self.table, [])
 
     def plot(self, *, lang: Lang = "en") -> Any:
         """The retention curves with their intervals (a matplotlib Figure)."""

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rekrut._json import dumps, json_records
+from rekrut._json import dumps, json_records, notebook_html
 from rekrut._terms import Language, TermMatrix, term_matrix
 from rekrut.errors import DataError
 from rekrut.io import to_pandas
@@ -99,6 +99,9 @@ class WordsResult:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as a JSON string."""
         return dumps(self.to_dict(), indent=indent)
+
+    def _repr_html_(self) -> str:
+        return notebook_html(self.table.head(25), self.note_texts("en"))
 
     def note_texts(self, lang: Lang = "en") -> list[str]:
         """The notes as text in ``lang``."""

@@ -68,6 +68,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from rekrut.analysis import analyze
 
     experiment, data = _experiment_and_data(args)
+    if experiment.design == "observational":
+        return _observational(experiment, data, args.format)
     result = analyze(
         experiment,
         data,
@@ -78,6 +80,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         rng=args.seed,
     )
     _emit(result.to_json() if args.format == "json" else _table_text(result))
+    return 0
+
+
+def _observational(experiment: Experiment, data: Any, output: str) -> int:
+    """``rekrut analyze`` of an observational design: adjusted associations, balance, overlap."""
+    from rekrut._observational import observe
+
+    result = observe(experiment, data)
+    if output == "json":
+        _emit(result.to_json())
+        return 0
+    shown = result.table.drop(columns=["control"]).copy()
+    for column in ("ratio", "ci_low", "ci_high", "e_value", "e_value_ci"):
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    shown["p_value"] = shown["p_value"].map(lambda v: f"{v:.2g}")
+    imbalanced = result.balance[result.balance["imbalanced"]]
+    lines = [
+        f"Not randomised: associations against {experiment.control!r}, adjusted for "
+        f"{', '.join(result.covariates) or 'nothing'}.",
+        shown.to_string(index=False),
+    ]
+    if not imbalanced.empty:
+        lines += ["Imbalanced covariates (|standardised difference| > 0.1):",
+                  imbalanced.round(3).to_string(index=False)]  # fmt: skip
+    if not result.overlap.empty:
+        lines += ["Groups without comparable postings:", result.overlap.to_string(index=False)]
+    lines += [f"note: {text}" for text in result.note_texts("en")]
+    _emit("\n".join(lines))
     return 0
 
 
@@ -393,6 +423,36 @@ def _cmd_words(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_retention(args: argparse.Namespace) -> int:
+    from rekrut._retention import retention
+    from rekrut.io import read_table, write_text_atomic
+
+    try:
+        result = retention(read_table(args.hires), by=args.by, as_of=args.as_of, source=args.hires)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
+    if args.plot:
+        if Path(args.plot).suffix.lower() != ".svg":
+            raise InputError("the curve picture must end in .svg", file=args.plot)
+        from rekrut.report._plots import figure_svg
+
+        write_text_atomic(args.plot, figure_svg(result.plot(lang=args.lang)))
+    if args.format == "json":
+        _emit(result.to_json())
+        return 0
+    lines = [result.table.round(3).to_string(index=False)]
+    if result.log_rank is not None:
+        lines += [
+            f"log-rank: chi2 = {result.log_rank['statistic']:.3g} on "
+            f"{result.log_rank['df']:.0f} df, p = {result.log_rank['p_value']:.2g}",
+            result.comparison.round(3).to_string(index=False),
+        ]
+    _emit("\n".join(lines))
+    return 0
+
+
 def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
     """The peer table for the report: the experiment's municipality against its peers."""
     if kpis_path is None:
@@ -577,6 +637,18 @@ def _parser() -> argparse.ArgumentParser:
     words_.add_argument("--lift", type=float, help="effect to plan for (default: from the data)")
     words_.add_argument("--channel", default="standard", help="channel of the suggested test")
     words_.add_argument("--format", choices=("text", "json"), default="text")
+
+    retention_ = add(
+        "retention",
+        _cmd_retention,
+        "Kaplan-Meier retention of new hires per arm or group, from a hire-level table.",
+    )
+    retention_.add_argument("hires", help="hire table: hire_id, arm, start_date, end_date")
+    retention_.add_argument("--by", default="arm", help="group column (default: arm)")
+    retention_.add_argument("--as-of", help="date the table was taken (else its as_of column)")
+    retention_.add_argument("--plot", help="write the curves to this .svg file")
+    retention_.add_argument("--lang", choices=("da", "en"), default="da")
+    retention_.add_argument("--format", choices=("text", "json"), default="text")
 
     simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
     simulate_.add_argument("experiment", help="experiment file (TOML)")
