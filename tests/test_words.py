@@ -213,6 +213,22 @@ def test_shares_and_fill_rate_run_and_find_nothing_where_nothing_was_planted(
         assert np.isfinite(res.table[["ratio", "ci_low", "ci_high"]].to_numpy()).all()
 
 
+def test_a_planted_qualified_share_ratio_is_found_with_its_interval() -> None:
+    history = rk.simulate_ad_history(3000, qualified_ratios={"hjemmearbejde": 1.3}, rng=11)
+    res = rk.words(history, text="ad_text", metric="qualified_share", controls=CONTROLS)
+    top = res.table.iloc[0]
+    assert top["term"] == "hjemmearbejde" and top["q_value"] < 0.001
+    assert top["ci_low"] <= 1.3 <= top["ci_high"]
+
+
+def test_a_polars_table_gives_the_same_table(history: pd.DataFrame) -> None:
+    pl = pytest.importorskip("polars")
+    small = history.head(800)
+    from_polars = rk.words(pl.from_pandas(small), text="ad_text", controls=["job_category"])
+    from_pandas = rk.words(small, text="ad_text", controls=["job_category"])
+    pd.testing.assert_frame_equal(from_polars.table, from_pandas.table)
+
+
 def test_hours_per_week_is_a_numeric_control(history: pd.DataFrame) -> None:
     res = rk.words(history, text="ad_text", controls=["job_category", "hours_per_week"])
     assert res.controls == ("job_category", "hours_per_week")

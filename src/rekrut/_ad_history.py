@@ -65,6 +65,7 @@ def simulate_ad_history(
     filler_words: int = 400,
     filler_per_ad: int = 12,
     planted_share: float = 0.3,
+    qualified_ratios: Mapping[str, float] | None = None,
     dispersion: float = 1 / 1.5,
     rng: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
@@ -79,6 +80,9 @@ def simulate_ad_history(
         sentence, in a share ``planted_share`` of the ads.
     filler_words, filler_per_ad
         Size of the made-up vocabulary (Zipf-distributed), and words from it in each ad.
+    qualified_ratios
+        Planted phrase -> true ratio on the qualified share (default: none; the share is 45 %
+        everywhere). The phrase must be one of ``planted``.
     dispersion
         Negative-binomial alpha of applicants (variance = mean + alpha mean²).
     rng
@@ -114,7 +118,10 @@ def simulate_ad_history(
         mean = mean * np.where(has[phrase], ratio, 1.0)
     k = 1.0 / dispersion
     applications = gen.negative_binomial(k, k / (k + mean))
-    qualified = gen.binomial(applications, 0.45)
+    share = np.full(postings, 0.45)
+    for phrase, ratio in (qualified_ratios or {}).items():
+        share = share * np.where(has[phrase], ratio, 1.0)
+    qualified = gen.binomial(applications, share)
     hires = np.minimum(gen.binomial(np.minimum(qualified, 3), 0.5), 1)
     return pd.DataFrame(
         {
