@@ -217,7 +217,8 @@ def test_a_planted_qualified_share_ratio_is_found_with_its_interval() -> None:
     history = rk.simulate_ad_history(3000, qualified_ratios={"hjemmearbejde": 1.3}, rng=11)
     res = rk.words(history, text="ad_text", metric="qualified_share", controls=CONTROLS)
     top = res.table.iloc[0]
-    assert top["term"] == "hjemmearbejde" and top["q_value"] < 0.001
+    assert top["term"] == "hjemmearbejde"
+    assert top["q_value"] < 0.001
     assert top["ci_low"] <= 1.3 <= top["ci_high"]
 
 

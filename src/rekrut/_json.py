@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["dumps", "json_records", "json_value", "notebook_html"]
+from rekrut.notes import Lang, Note
+
+__all__ = ["NotedResult", "dumps", "json_records", "json_value", "notebook_html"]
 
 
 def json_value(value: Any) -> Any:
@@ -53,3 +55,26 @@ def notebook_html(table: pd.DataFrame, notes: list[str]) -> str:
     shown = table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
     listed = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     return f"<div>{shown}" + (f"<ul>{listed}</ul>" if listed else "") + "</div>"
+
+
+class NotedResult:
+    """JSON text, notes in either language and a notebook display for a result with
+    ``to_dict()``, a ``table`` and ``notes``."""
+
+    __slots__ = ()
+    table: pd.DataFrame
+    notes: tuple[Note, ...]
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every result defines its own
+        raise NotImplementedError
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as a JSON string."""
+        return dumps(self.to_dict(), indent=indent)
+
+    def note_texts(self, lang: Lang = "en") -> list[str]:
+        """The notes as text in ``lang``."""
+        return [note.text(lang) for note in self.notes]
+
+    def _repr_html_(self) -> str:
+        return notebook_html(self.table.head(25), self.note_texts("en"))

@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from rekrut._adjustment import _covariate_terms, _design, _per_posting
-from rekrut._json import dumps, json_records, notebook_html
+from rekrut._json import NotedResult, json_records
 from rekrut.data import load_postings
 from rekrut.errors import ExperimentError
 from rekrut.metrics import Metric, get_metric
 from rekrut.model import Experiment
-from rekrut.notes import Lang, Note
+from rekrut.notes import Note
 
 __all__ = ["OBSERVATIONAL_COLUMNS", "ObservationalResult", "observe"]
 
@@ -43,7 +43,7 @@ IMBALANCE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
-class ObservationalResult:
+class ObservationalResult(NotedResult):
     """Adjusted associations between arms and metrics in postings that were not randomised.
 
     Attributes
@@ -85,17 +85,6 @@ class ObservationalResult:
             "overlap": json_records(self.overlap),
             "notes": [note.to_dict() for note in self.notes],
         }
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """:meth:`to_dict` as a JSON string."""
-        return dumps(self.to_dict(), indent=indent)
-
-    def _repr_html_(self) -> str:
-        return notebook_html(self.table.head(25), self.note_texts("en"))
-
-    def note_texts(self, lang: Lang = "en") -> list[str]:
-        """The notes in ``lang``."""
-        return [note.text(lang) for note in self.notes]
 
 
 def observe(

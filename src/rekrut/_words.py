@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rekrut._json import dumps, json_records, notebook_html
+from rekrut._json import NotedResult, json_records
 from rekrut._terms import Language, TermMatrix, term_matrix
 from rekrut.errors import DataError
 from rekrut.io import to_pandas
@@ -40,7 +40,7 @@ _METRICS = WordsMetric.__args__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
-class WordsResult:
+class WordsResult(NotedResult):
     """Terms of past job ads and how the postings that had them fared.
 
     Attributes
@@ -95,17 +95,6 @@ class WordsResult:
             "table": json_records(self.table),
             "notes": [note.to_dict() for note in self.notes],
         }
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """Return :meth:`to_dict` as a JSON string."""
-        return dumps(self.to_dict(), indent=indent)
-
-    def _repr_html_(self) -> str:
-        return notebook_html(self.table.head(25), self.note_texts("en"))
-
-    def note_texts(self, lang: Lang = "en") -> list[str]:
-        """The notes as text in ``lang``."""
-        return [note.text(lang) for note in self.notes]
 
     def row(self, term: str) -> pd.Series:
         """The table row of ``term``; a ValueError lists near matches when it is not there."""
