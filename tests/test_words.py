@@ -222,6 +222,14 @@ def test_a_planted_qualified_share_ratio_is_found_with_its_interval() -> None:
     assert top["ci_low"] <= 1.3 <= top["ci_high"]
 
 
+def test_suggest_for_a_share_leaves_the_plan_to_simulation(tmp_path: Path) -> None:
+    history = rk.simulate_ad_history(3000, qualified_ratios={"hjemmearbejde": 1.3}, rng=11)
+    res = rk.words(history, text="ad_text", metric="qualified_share", controls=CONTROLS)
+    path = res.suggest("hjemmearbejde", tmp_path / "andel.toml")
+    assert rk.load_experiment(path).planned_postings is None
+    assert "rekrut power FILE --lift" in path.read_text(encoding="utf-8")
+
+
 def test_a_polars_table_gives_the_same_table(history: pd.DataFrame) -> None:
     pl = pytest.importorskip("polars")
     small = history.head(800)
