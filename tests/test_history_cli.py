@@ -60,6 +60,13 @@ def test_analyze_of_an_observational_design_adjusts_and_says_so(
     assert payload["table"][0]["ci_low"] < 1 < payload["table"][0]["ci_high"]
 
 
+def test_analyze_options_that_do_not_apply_to_an_observational_design_are_refused(
+    observational: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(observational), "--method", "bayesian"]) == 2
+    assert "key design: an observational design" in capsys.readouterr().err
+
+
 def test_retention_command_prints_the_table_and_writes_the_curve(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

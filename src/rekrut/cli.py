@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rekrut.errors import InputError
+from rekrut.errors import ExperimentError, InputError
 from rekrut.notes import Lang
 
 if TYPE_CHECKING:
@@ -69,6 +69,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     experiment, data = _experiment_and_data(args)
     if experiment.design == "observational":
+        if args.method != "frequentist" or args.by:
+            raise ExperimentError(
+                "an observational design is analysed by adjusted regression (rekrut.observe); "
+                "--method and --by do not apply: put the grouping columns in adjust_for",
+                file=args.experiment,
+                column="design",
+            )
         return _observational(experiment, data, args.format)
     result = analyze(
         experiment,
