@@ -18,9 +18,14 @@ from rekrut.metrics import METRICS, Metric, get_metric
 
 if TYPE_CHECKING:
     from rekrut import disclosure, meta, peers, power, profiles, report, sequential, stats
+    from rekrut._ad_history import simulate_ad_history
     from rekrut._adjustment import AdjustedEffects, FactorialEffects, adjust, factorial
     from rekrut._allocation import Allocation, allocate
+    from rekrut._hours import PartTime, part_time
+    from rekrut._observational import ObservationalResult, observe
+    from rekrut._retention import RetentionResult, retention
     from rekrut._simulation import simulate
+    from rekrut._words import WordsResult, words
     from rekrut.analysis import AnalysisResult, analyze
     from rekrut.calibration import CalibrationResult, check_calibration
     from rekrut.data import PostingData, Summary, summarize, validate_postings
@@ -56,9 +61,13 @@ __all__ = [
     "InputError",
     "Look",
     "Metric",
+    "ObservationalResult",
+    "PartTime",
     "PostingData",
     "RekrutWarning",
+    "RetentionResult",
     "Summary",
+    "WordsResult",
     "adjust",
     "allocate",
     "analyze",
@@ -68,16 +77,21 @@ __all__ = [
     "get_metric",
     "load_experiment",
     "meta",
+    "observe",
+    "part_time",
     "peers",
     "power",
     "prior_from_meta",
     "profiles",
     "report",
+    "retention",
     "sequential",
     "simulate",
+    "simulate_ad_history",
     "stats",
     "summarize",
     "validate_postings",
+    "words",
 ]
 
 _LAZY_MODULES = frozenset(
@@ -120,6 +134,15 @@ _LAZY_NAMES = {
     "check_calibration": "rekrut.calibration",
     "CalibrationResult": "rekrut.calibration",
     "prior_from_meta": "rekrut.meta",
+    "words": "rekrut._words",
+    "WordsResult": "rekrut._words",
+    "simulate_ad_history": "rekrut._ad_history",
+    "retention": "rekrut._retention",
+    "observe": "rekrut._observational",
+    "part_time": "rekrut._hours",
+    "PartTime": "rekrut._hours",
+    "ObservationalResult": "rekrut._observational",
+    "RetentionResult": "rekrut._retention",
 }
 
 

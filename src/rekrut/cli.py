@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rekrut.errors import InputError
+from rekrut.errors import ExperimentError, InputError
 from rekrut.notes import Lang
 
 if TYPE_CHECKING:
@@ -68,6 +68,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from rekrut.analysis import analyze
 
     experiment, data = _experiment_and_data(args)
+    if experiment.design == "observational":
+        if args.method != "frequentist" or args.by:
+            raise ExperimentError(
+                "an observational design is analysed by adjusted regression (rekrut.observe); "
+                "--method and --by do not apply: put the grouping columns in adjust_for",
+                file=args.experiment,
+                column="design",
+            )
+        return _observational(experiment, data, args.format)
     result = analyze(
         experiment,
         data,
@@ -78,6 +87,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         rng=args.seed,
     )
     _emit(result.to_json() if args.format == "json" else _table_text(result))
+    return 0
+
+
+def _observational(experiment: Experiment, data: Any, output: str) -> int:
+    """``rekrut analyze`` of an observational design: adjusted associations, balance, overlap."""
+    from rekrut._observational import observe
+
+    result = observe(experiment, data)
+    if output == "json":
+        _emit(result.to_json())
+        return 0
+    shown = result.table.drop(columns=["control"]).copy()
+    for column in ("ratio", "ci_low", "ci_high", "e_value", "e_value_ci"):
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    shown["p_value"] = shown["p_value"].map(lambda v: f"{v:.2g}")
+    imbalanced = result.balance[result.balance["imbalanced"]]
+    lines = [
+        f"Not randomised: associations against {experiment.control!r}, adjusted for "
+        f"{', '.join(result.covariates) or 'nothing'}.",
+        shown.to_string(index=False),
+    ]
+    if not imbalanced.empty:
+        lines += ["Imbalanced covariates (|standardised difference| > 0.1):",
+                  imbalanced.round(3).to_string(index=False)]  # fmt: skip
+    if not result.overlap.empty:
+        lines += ["Groups without comparable postings:", result.overlap.to_string(index=False)]
+    lines += [f"note: {text}" for text in result.note_texts("en")]
+    _emit("\n".join(lines))
     return 0
 
 
@@ -399,6 +436,85 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_words(args: argparse.Namespace) -> int:
+    from rekrut._words import words
+    from rekrut.io import read_table
+
+    if args.suggest and not args.out:
+        raise InputError("--suggest needs --out, the experiment file to write")
+    try:
+        result = words(
+            read_table(args.data),
+            text=args.text,
+            metric=args.metric,
+            controls=args.control or (),
+            language=args.language,
+            min_postings=args.min_postings,
+            max_ngram=args.max_ngram,
+            source=args.data,
+        )
+        written = (
+            result.suggest(args.suggest, args.out, lift=args.lift, channel=args.channel)
+            if args.suggest
+            else None
+        )
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
+    if args.format == "json":
+        payload = result.to_dict()
+        payload["table"] = payload["table"][: args.top]
+        payload["suggestion"] = None if written is None else str(written)
+        _emit(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
+    shown = result.table.head(args.top).copy()
+    for column in ("ratio", "ci_low", "ci_high"):
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    for column in ("p_value", "q_value"):
+        shown[column] = shown[column].map(lambda v: f"{v:.2g}")
+    lines = [
+        f"{result.candidates} terms in {result.postings} postings; the {len(shown)} with the "
+        f"strongest evidence (associations to test):",
+        shown.to_string(index=False),
+        *(f"note: {text}" for text in result.note_texts("en")),
+    ]
+    if written is not None:
+        lines.append(f"wrote {written}")
+    _emit("\n".join(lines))
+    return 0
+
+
+def _cmd_retention(args: argparse.Namespace) -> int:
+    from rekrut._retention import retention
+    from rekrut.io import read_table, write_text_atomic
+
+    try:
+        result = retention(read_table(args.hires), by=args.by, as_of=args.as_of, source=args.hires)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
+    if args.plot:
+        if Path(args.plot).suffix.lower() != ".svg":
+            raise InputError("the curve picture must end in .svg", file=args.plot)
+        from rekrut.report._plots import figure_svg
+
+        write_text_atomic(args.plot, figure_svg(result.plot(lang=args.lang)))
+    if args.format == "json":
+        _emit(result.to_json())
+        return 0
+    lines = [result.table.round(3).to_string(index=False)]
+    if result.log_rank is not None:
+        lines += [
+            f"log-rank: chi2 = {result.log_rank['statistic']:.3g} on "
+            f"{result.log_rank['df']:.0f} df, p = {result.log_rank['p_value']:.2g}",
+            result.comparison.round(3).to_string(index=False),
+        ]
+    _emit("\n".join(lines))
+    return 0
+
+
 def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
     """The peer table for the report: the experiment's municipality against its peers."""
     if kpis_path is None:
@@ -586,6 +702,43 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
     report.add_argument("--seed", type=int, default=None, help="seed for Monte Carlo draws")
     report.add_argument("--kpis", help="KPI table for a peer comparison ('example': synthetic)")
+
+    words_ = add(
+        "words",
+        _cmd_words,
+        "Which words and phrases of past job ads go with more applicants (associations to "
+        "test); --suggest writes an experiment that tests one.",
+    )
+    words_.add_argument("data", help="posting table (CSV/Parquet) with the ad texts")
+    words_.add_argument("--text", required=True, help="the column with each posting's ad text")
+    words_.add_argument(
+        "--metric",
+        default="applications_per_posting",
+        choices=("applications_per_posting", "qualified_per_posting", "qualified_share",
+                 "fill_rate", "repost_rate"),
+    )  # fmt: skip
+    words_.add_argument("--control", action="append", help="column to adjust for (repeatable)")
+    words_.add_argument("--language", choices=("da", "en"), default="da")
+    words_.add_argument("--min-postings", type=int, default=20, help="postings a term needs")
+    words_.add_argument("--max-ngram", type=int, default=3, choices=(1, 2, 3))
+    words_.add_argument("--top", type=int, default=25, help="terms to show (25)")
+    words_.add_argument("--suggest", help="a term of the table to test in a new experiment")
+    words_.add_argument("--out", help="the experiment file --suggest writes (TOML)")
+    words_.add_argument("--lift", type=float, help="effect to plan for (default: from the data)")
+    words_.add_argument("--channel", default="standard", help="channel of the suggested test")
+    words_.add_argument("--format", choices=("text", "json"), default="text")
+
+    retention_ = add(
+        "retention",
+        _cmd_retention,
+        "Kaplan-Meier retention of new hires per arm or group, from a hire-level table.",
+    )
+    retention_.add_argument("hires", help="hire table: hire_id, arm, start_date, end_date")
+    retention_.add_argument("--by", default="arm", help="group column (default: arm)")
+    retention_.add_argument("--as-of", help="date the table was taken (else its as_of column)")
+    retention_.add_argument("--plot", help="write the curves to this .svg file")
+    retention_.add_argument("--lang", choices=("da", "en"), default="da")
+    retention_.add_argument("--format", choices=("text", "json"), default="text")
 
     simulate_ = add("simulate", _cmd_simulate, "Draw a synthetic posting table for an experiment.")
     simulate_.add_argument("experiment", help="experiment file (TOML)")

@@ -42,6 +42,7 @@ __all__ = [
 
 ChannelKind = Literal["job_board", "social", "print", "own_site", "referral", "event", "education"]
 Unit = Literal["posting", "impression", "source"]
+Design = Literal["randomised", "observational"]
 
 
 class _Frozen(BaseModel):
@@ -241,6 +242,8 @@ class Experiment(_Frozen):
     unit: Unit = Field(
         "posting", validation_alias=AliasChoices("unit", "randomisation_unit", "randomization_unit")
     )
+    design: Design = "randomised"
+    adjust_for: tuple[str, ...] = ()
     control: str
     metrics: tuple[str, ...] = ("applications_per_posting",)
     primary_metric: str = ""
@@ -292,6 +295,11 @@ class Experiment(_Frozen):
             object.__setattr__(self, "metrics", (self.primary_metric, *self.metrics))
         if self.primary_metric not in METRICS:
             raise ValueError(f"[primary_metric] unknown metric {self.primary_metric!r}")
+        if self.adjust_for and self.design == "randomised":
+            raise ValueError(
+                '[adjust_for] applies to observational designs (design = "observational"); '
+                "to adjust a randomised experiment use rekrut.adjust(covariates=...)"
+            )
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"[end] end {self.end} is before start {self.start}")
         object.__setattr__(self, "channels", _complete(self.channels, self.arms, "channel"))

@@ -198,6 +198,53 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "{metric}, {arm}: {count} gentrækninger gav intet resultat (ingen data i en gruppe); "
         "andelen tæller kun de øvrige.",
     },
+    "observational": {
+        "en": "Not randomised: the postings were not assigned to the arms at random, so each "
+        "ratio is an association, adjusted for {covariates}, not proof of cause. Postings that "
+        "differ in ways these covariates do not record (the job, the employer, the timing) "
+        "can explain it; the E-value says how strong such a difference would have to be.",
+        "da": "Ikke randomiseret: opslagene blev ikke fordelt tilfældigt på grupperne, så hvert "
+        "forhold er en sammenhæng, justeret for {covariates}, ikke et bevis på årsag. Forskelle "
+        "mellem opslagene, som disse forhold ikke fanger (stillingen, arbejdsstedet, "
+        "tidspunktet), kan forklare den; E-værdien siger, hvor stærk en sådan forskel skulle "
+        "være.",
+    },
+    "observational_imbalance": {
+        "en": "The arms' postings differ in {covariates} (standardised difference above 0.1); "
+        "the adjustment leans on the model there.",
+        "da": "Gruppernes opslag er forskellige med hensyn til {covariates} (standardiseret "
+        "forskel over 0,1); justeringen hviler dér på modellen.",
+    },
+    "observational_overlap": {
+        "en": "In {groups} covariate groups only one of the two arms has postings ({postings} "
+        "postings); nothing in the data compares the arms there.",
+        "da": "I {groups} grupper af forhold har kun den ene af to grupper opslag ({postings} "
+        "opslag); intet i data sammenligner grupperne dér.",
+    },
+    "observational_analyze": {
+        "en": "Not randomised (design = observational): the differences below are associations "
+        "in past postings, not proof of cause. rekrut.observe adjusts them for the covariates and shows "
+        "balance, overlap and E-values.",
+        "da": "Ikke randomiseret (design = observational): forskellene nedenfor er sammenhænge i "
+        "tidligere opslag, ikke beviser på årsag. rekrut.observe justerer dem for baggrundsforhold og "
+        "viser balance, overlap og E-værdier.",
+    },
+    "words_association": {
+        "en": "{metric}: each ratio compares past postings with and without the term, adjusted "
+        "for {controls} and the other terms in the table. It is an association, not proof that the term draws applicants: "
+        "whatever made some ads use the term and also drew applicants is mixed in. Test a "
+        "promising term in a randomised experiment (suggest).",
+        "da": "{metric}: hvert forhold sammenligner tidligere opslag med og uden ordet, justeret "
+        "for {controls} og de øvrige ord i tabellen. Det er en sammenhæng, ikke et bevis på, at ordet giver ansøgere: det, "
+        "der fik nogle opslag til at bruge ordet og samtidig gav ansøgere, indgår i tallet. "
+        "Afprøv et lovende ord i et randomiseret forsøg (suggest).",
+    },
+    "words_no_terms": {
+        "en": "{metric}: no word or phrase occurs in enough postings (and is missing from "
+        "enough) to be compared; lower min_postings or add postings.",
+        "da": "{metric}: intet ord eller udtryk forekommer i nok opslag (og mangler i nok) til at "
+        "kunne sammenlignes; sænk min_postings eller tilføj opslag.",
+    },
     "retention_unknown": {
         "en": "{metric}: {count} postings have hires whose 12-month retention is not known yet; "
         "they are left out of this metric.",

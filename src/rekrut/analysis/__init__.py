@@ -188,6 +188,8 @@ def analyze(
     postings = load_postings(experiment, data)
     summary = summarize_postings(experiment, postings, by=by)
     notes: list[Note] = []
+    if experiment.design == "observational":
+        notes.append(Note("observational_analyze", {}))
     if method == "bayesian":
         table = _bayesian(experiment, summary, plan, notes)
         prior = prior or experiment_prior(experiment)

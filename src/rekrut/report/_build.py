@@ -213,6 +213,7 @@ def _plan(result: AnalysisResult, lang: Lang) -> dict[str, Any]:
         "municipality": municipality_label(exp.municipality, lang),
         "job_category": job_category_label(exp.job_category, lang),
         "synthetic": exp.simulation is not None,
+        "observational": exp.design == "observational",
     }
 
 

@@ -29,6 +29,10 @@ TEXT: dict[str, dict[Lang, str]] = {
         "da": "Data er syntetiske: trukket af rekrut simulate med kendte effekter. Ikke rigtige rekrutteringsdata.",
         "en": "The data are synthetic: drawn by rekrut simulate with known effects. Not real recruitment data.",
     },
+    "observational": {
+        "da": "Ikke randomiseret: opslagene blev ikke fordelt tilfældigt på grupperne. Forskellene er sammenhænge i tidligere opslag, ikke beviser på, hvad kanal eller annonce gør.",
+        "en": "Not randomised: the postings were not assigned to the arms at random. The differences are associations in past postings, not proof of what channel or ad does.",
+    },
     "data_quality": {"da": "Datakvalitet", "en": "Data quality"},
     "srm_ok": {
         "da": "Fordelingen af opslag på grupper svarer til planen (p = {p}).",

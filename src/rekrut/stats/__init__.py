@@ -52,6 +52,13 @@ if TYPE_CHECKING:
         compare_counts,
         compare_poisson_totals,
     )
+    from rekrut.stats._evalue import e_value
+    from rekrut.stats._loglinear import (
+        LogLinearFit,
+        TermScores,
+        fit_ridge_loglinear,
+        score_test_terms,
+    )
     from rekrut.stats._meta import MetaResult, TauEstimator, random_effects
     from rekrut.stats._multiplicity import (
         CorrectionMethod,
@@ -125,6 +132,7 @@ __all__ = [
     "EffectiveCounts",
     "GroupSequentialDesign",
     "KaplanMeier",
+    "LogLinearFit",
     "MetaResult",
     "MethodCode",
     "PairedStats",
@@ -138,6 +146,7 @@ __all__ = [
     "SRMResult",
     "SequentialTest",
     "TauEstimator",
+    "TermScores",
     "WilsonInterval",
     "always_valid_pvalue",
     "bayes_compare_cost_per_outcome",
@@ -160,6 +169,8 @@ __all__ = [
     "cost_outcome_posterior",
     "did_regression",
     "dispersion_factor",
+    "e_value",
+    "fit_ridge_loglinear",
     "group_sequential_test",
     "kaplan_meier",
     "placebo_synthetic_control",
@@ -171,6 +182,7 @@ __all__ = [
     "randomization_test",
     "rope_decision",
     "sample_ratio_mismatch",
+    "score_test_terms",
     "sequential_sample_size",
     "spending_boundaries",
     "wilson_interval",
@@ -203,6 +215,11 @@ _WHERE: dict[str, str] = {
     "MetaResult": "_meta",
     "TauEstimator": "_meta",
     "random_effects": "_meta",
+    "e_value": "_evalue",
+    "LogLinearFit": "_loglinear",
+    "TermScores": "_loglinear",
+    "fit_ridge_loglinear": "_loglinear",
+    "score_test_terms": "_loglinear",
     "CorrectionMethod": "_multiplicity",
     "correct_pvalues": "_multiplicity",
     "PooledEstimate": "_pooling",
