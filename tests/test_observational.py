@@ -106,9 +106,28 @@ def test_wording_is_association_never_effect() -> None:
     analysed = rk.analyze(exp, data)
     assert analysed.notes[0].code == "observational_analyze"
     report = rk.report.render_report(analysed, kind="md", lang="da")
-    assert report.index("Ikke randomiseret") < report.index("## Konklusion")
+    assert report.index("Ikke randomiseret") < report.index("## Beslutning")
+    assert report.index("## Beslutning") < report.index("## Justerede sammenhænge")
+    assert "effekt" not in report.lower()
     html = rk.report.render_report(analysed, kind="html", lang="en")
-    assert html.index("Not randomised") < html.index('id="recommendation"')
+    assert html.index("Not randomised") < html.index('id="decision"')
+    assert 'id="associations"' in html
+    assert "effect" not in html.lower().replace("sideeffect", "")
+
+
+def test_an_observational_analysis_decides_nothing_and_reads_the_adjusted_association() -> None:
+    exp, data = _experiment(), _history(1)  # Facebook mostly for pædagog posts: confounded
+    result = rk.analyze(exp, data, rng=1)
+    assert result.srm is None  # no planned allocation to check
+    assert result.associations is not None
+    adjusted = result.associations.table.set_index("metric").loc["applications_per_posting"]
+    (decision,) = result.decisions()
+    assert decision.action == "test"
+    # the decision reads the adjusted rate ratio, not the confounded raw difference (+58 %)
+    assert decision.lift == pytest.approx(adjusted["ratio"] - 1)
+    assert decision.lift_ci_low < 0 < decision.lift_ci_high
+    assert result.to_dict()["associations"]["table"][0]["metric"] == "applications_per_posting"
+    assert rk.analyze(exp, data, by=["job_category"], rng=1).associations is None
 
 
 def test_design_is_declared_and_checked() -> None:

@@ -209,8 +209,15 @@ def analyze(
         if small_sample == "randomization":
             blocks = randomize_small_cells(experiment, postings, summary, blocks, plan, notes)
         table = frequentist_table(experiment, summary, blocks, plan)
-    srm = _sample_ratio(experiment, summary, notes)
-    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary, lang)
+    # postings not assigned at random have no planned allocation to check
+    observational = experiment.design == "observational"
+    srm = None if observational else _sample_ratio(experiment, summary, notes)
+    associations = None
+    if observational and not by:
+        from rekrut._observational import observe
+
+        associations = observe(experiment, postings)
+    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary, lang, associations)
 
 
 def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[Note]) -> Any:

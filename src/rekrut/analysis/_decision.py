@@ -45,11 +45,13 @@ class AnalysisResult(Protocol):
     def table(self) -> pd.DataFrame: ...
     @property
     def summary(self) -> Summary: ...
+    @property
+    def associations(self) -> Any: ...
 
 
 __all__ = ["MAX_EXTENSION", "ArmDecision", "decide", "decision_frame"]
 
-Action = Literal["roll_out", "stop", "continue", "no_data"]
+Action = Literal["roll_out", "stop", "continue", "test", "no_data"]
 
 MAX_EXTENSION = 3.0
 """Continue only if the postings still needed are at most this many times those already run."""
@@ -150,6 +152,12 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "{arm} is cheaper and gives more {outcomes} than {control}.",
     },
     "roll_out": {"da": "brug {arm} fremover.", "en": "roll out {arm}."},
+    "test_observational": {
+        "da": "ingen beslutning ud fra tidligere opslag: forskellen er en sammenhæng, ikke et "
+        "bevis på årsag. Test {arm} mod {control} i et randomiseret forsøg, før I skifter.",
+        "en": "no decision from past postings: the difference is an association, not proof of "
+        "cause. Test {arm} against {control} in a randomised experiment before switching.",
+    },
     "stop_worse": {
         "da": "stop {arm}, og behold {control}.",
         "en": "stop {arm} and keep {control}.",
@@ -258,6 +266,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "roll_out": ("brug fremover", "roll out"),
     "stop": ("stop", "stop"),
     "continue": ("fortsæt", "continue"),
+    "test": ("test i et forsøg", "test in an experiment"),
     "no_data": ("ingen data", "no data"),
 }
 
@@ -348,6 +357,9 @@ def _action(result: AnalysisResult, row: pd.Series, plan: dict[str, Any]) -> tup
     metric = get_metric(str(row["metric"]))
     lift, low, high = (float(row[k]) for k in ("lift", "lift_ci_low", "lift_ci_high"))
     rope_low, rope_high = exp.bayes.rope
+    if exp.design == "observational":  # nothing was randomised: no roll-out from an association
+        known = math.isfinite(lift) and math.isfinite(float(row.get("p_value", lift)))
+        return ("test", "observational") if known else ("no_data", "no_data")
     if result.method == "bayesian":
         decision = str(row["decision"])
         if decision == "no_data" or not math.isfinite(lift):
@@ -406,6 +418,31 @@ def _cost(result: AnalysisResult, g: int, c: int, a: int) -> dict[str, Any]:
     return out
 
 
+def _adjusted_lifts(result: AnalysisResult) -> dict[str, tuple[float, float, float, float]]:
+    """Per arm, the primary metric's adjusted association as a lift (ratio - 1), its interval
+    and p-value.
+
+    Only for an observational design with associations; rate ratios of counts are lifts, odds
+    ratios of shares are not and are left out (the table's difference then stands).
+    """
+    found = result.associations
+    if found is None:
+        return {}
+    rows = found.table[
+        (found.table["metric"] == result.experiment.primary_metric)
+        & (found.table["scale"] == "rate_ratio")
+    ]
+    return {
+        str(r["arm"]): (
+            float(r["ratio"]) - 1,
+            float(r["ci_low"]) - 1,
+            float(r["ci_high"]) - 1,
+            float(r["p_value"]),
+        )
+        for r in rows.to_dict("records")
+    }
+
+
 def decide(result: AnalysisResult) -> tuple[ArmDecision, ...]:
     """The decision for every treatment arm (and group) on the experiment's primary metric."""
     exp = result.experiment
@@ -413,7 +450,13 @@ def decide(result: AnalysisResult) -> tuple[ArmDecision, ...]:
     arms = list(result.summary.arms)
     c = arms.index(exp.control)
     out = []
+    adjusted = _adjusted_lifts(result)
     for _, row in table.iterrows():
+        if str(row["arm"]) in adjusted:  # observational: the association adjusted for covariates
+            row = row.copy()
+            lift, low, high, p_value = adjusted[str(row["arm"])]
+            row["lift"], row["lift_ci_low"], row["lift_ci_high"] = lift, low, high
+            row["p_value"] = row["p_value_corrected"] = p_value
         g, group = _group_index(result, row)
         a = arms.index(str(row["arm"]))
         plan = _plan(result, row, g, c, a)
@@ -612,6 +655,7 @@ def next_text(result: AnalysisResult, d: ArmDecision, lang: Lang) -> str:
         ("stop", "enough_data"): "stop_enough_data",
         ("continue", "plan"): "continue_plan",
         ("continue", "no_plan"): "continue_no_plan",
+        ("test", "observational"): "test_observational",
     }
     key = keys.get((d.action, d.reason), "no_data")
     text = _t(key, lang, **params)

@@ -22,6 +22,7 @@ from rekrut.model import Experiment
 from rekrut.notes import Lang, Note, Notes
 
 if TYPE_CHECKING:
+    from rekrut._observational import ObservationalResult
     from rekrut.stats import SRMResult
 
 __all__ = [
@@ -101,6 +102,11 @@ class AnalysisResult:
     lang
         The language the result speaks in notebooks (its notes, headline and decision table):
         ``"da"`` (default, as reports) or ``"en"``.
+    associations
+        For an observational design (``design = "observational"``), the associations adjusted
+        for the experiment's ``adjust_for`` (:func:`rekrut.observe`): the table above compares
+        the arms as they are, this one as far as the covariates allow. None for a randomised
+        design.
     """
 
     experiment: Experiment
@@ -110,6 +116,7 @@ class AnalysisResult:
     srm: SRMResult | None
     summary: Summary
     lang: Lang = "da"
+    associations: ObservationalResult | None = None
 
     def __post_init__(self) -> None:
         if self.lang not in ("da", "en"):
@@ -151,6 +158,7 @@ class AnalysisResult:
             "table": rows,
             "notes": [note.to_dict() for note in self.notes],
             "sample_ratio_mismatch": None if self.srm is None else self.srm.to_dict(),
+            "associations": None if self.associations is None else self.associations.to_dict(),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

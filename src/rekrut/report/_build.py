@@ -234,6 +234,46 @@ def _correction(result: AnalysisResult, lang: Lang) -> str | None:
     return t("corrected_note", lang, method=multiplicity_name(code, lang))
 
 
+def _associations(result: AnalysisResult, lang: Lang) -> dict[str, Any] | None:
+    """The adjusted associations of an observational design, formatted for the report."""
+    found = result.associations
+    if found is None:
+        return None
+    exp = result.experiment
+    rows = []
+    for record in found.table.to_dict("records"):
+        row = SimpleNamespace(**{str(k): v for k, v in record.items()})
+        metric = get_metric(str(row.metric))
+        ratio = float(row.ratio)
+        rows.append(
+            {
+                "metric": metric.label(lang),
+                "arm": exp.arm_name(str(row.arm), lang),
+                "ratio": "–" if not math.isfinite(ratio) else fmt_number(ratio, lang, 2),
+                "scale": t(str(row.scale), lang),
+                "interval": interval_text(
+                    float(row.ci_low), float(row.ci_high), lambda v: fmt_number(v, lang, 2), lang
+                ),
+                "p": fmt_p(float(row.p_value), lang),
+                "e_value": fmt_number(float(row.e_value), lang, 2),
+            }
+        )
+    imbalanced = found.balance.loc[found.balance["imbalanced"], "covariate"].unique().tolist()
+    covariates = ", ".join(found.covariates) or t("no_covariates", lang)
+    return {
+        "intro": t(
+            "associations_intro",
+            lang,
+            covariates=covariates,
+            control=exp.arm_name(exp.control, lang),
+        ),
+        "rows": rows,
+        "imbalanced": t("imbalanced", lang, covariates=", ".join(map(str, imbalanced)))
+        if imbalanced
+        else "",
+    }
+
+
 def build_context(
     result: AnalysisResult, lang: Lang, peers: Any = None, title: str | None = None
 ) -> dict[str, Any]:
@@ -260,6 +300,7 @@ def build_context(
         "srm_warning": srm is not None and bool(srm.mismatch),
         "notes": result.note_texts(lang),
         "decisions": _decisions(result, lang),
+        "associations": _associations(result, lang),
         "primary": get_metric(exp.primary_metric).label(lang),
         "control": exp.arm_name(exp.control, lang),
         "rule": rule_summary(result, lang),

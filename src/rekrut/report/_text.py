@@ -33,6 +33,26 @@ TEXT: dict[str, dict[Lang, str]] = {
         "da": "Ikke randomiseret: opslagene blev ikke fordelt tilfældigt på grupperne. Forskellene er sammenhænge i tidligere opslag, ikke beviser på, hvad kanal eller annonce gør.",
         "en": "Not randomised: the postings were not assigned to the arms at random. The differences are associations in past postings, not proof of what channel or ad does.",
     },
+    "associations": {"da": "Justerede sammenhænge", "en": "Adjusted associations"},
+    "associations_intro": {
+        "da": "Sammenhængen mellem gruppe og mål, justeret for {covariates} med en model for "
+        "hvert mål. Et forhold over 1 betyder mere end hos {control} i opslag, der ligner "
+        "hinanden i de justerede forhold. E-værdien er, hvor stærkt en ukendt faktor skulle "
+        "hænge sammen med både gruppe og mål for at forklare sammenhængen væk.",
+        "en": "The association of arm and metric, adjusted for {covariates} with a model for each "
+        "metric. A ratio above 1 means more than with {control} in postings alike in what was "
+        "adjusted for. The E-value is how strongly an unknown factor would have to be associated "
+        "with both arm and metric to explain the association away.",
+    },
+    "no_covariates": {"da": "ingenting", "en": "nothing"},
+    "col_ratio": {"da": "Forhold", "en": "Ratio"},
+    "col_e_value": {"da": "E-værdi", "en": "E-value"},
+    "rate_ratio": {"da": "rateforhold", "en": "rate ratio"},
+    "odds_ratio": {"da": "oddsforhold", "en": "odds ratio"},
+    "imbalanced": {
+        "da": "Grupperne er forskellige med hensyn til: {covariates}.",
+        "en": "The arms differ in: {covariates}.",
+    },
     "data_quality": {"da": "Datakvalitet", "en": "Data quality"},
     "srm_ok": {
         "da": "Fordelingen af opslag på grupper svarer til planen (p = {p}).",
