@@ -41,7 +41,7 @@ from rekrut.analysis._sequential import (
 from rekrut.analysis._table import bayesian_table, frequentist_table
 from rekrut.data import Summary, cumulative_summary, load_postings, summarize_postings
 from rekrut.metrics import Metric, get_metric
-from rekrut.model import Experiment, load_experiment
+from rekrut.model import Experiment, as_experiment
 from rekrut.notes import Note
 from rekrut.stats import SRMResult, sample_ratio_mismatch
 
@@ -138,8 +138,7 @@ def analyze(
     >>> result.table[["metric", "arm", "control"]].to_dict("records")
     [{'metric': 'fill_rate', 'arm': 'B', 'control': 'A'}]
     """
-    if isinstance(experiment, str | Path):
-        experiment = load_experiment(experiment)
+    experiment = as_experiment(experiment)
     if method not in ("frequentist", "bayesian", "sequential", "randomization"):
         msg = (
             "method must be 'frequentist', 'bayesian', 'sequential' or 'randomization', "
@@ -161,7 +160,7 @@ def analyze(
     )
     postings = load_postings(experiment, data)
     summary = summarize_postings(experiment, postings, by=by)
-    notes: list[Note] = []
+    notes: list[Note] = list(postings.notes)
     if method == "bayesian":
         table = _bayesian(experiment, summary, plan, notes)
     elif method == "sequential":
