@@ -168,16 +168,16 @@ def _decoded(path: Path, encoding: str | None) -> str:
         return data[len(codecs.BOM_UTF8) :].decode("utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
+    if b"\x00" in data[:4096]:
         raise DataError(
             "the file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
             "(CSV UTF-8 in Excel)",
             file=str(path),
         )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -268,7 +268,7 @@ def _blank(column: pd.Series) -> pd.Series:
 
 
 def _header_text(cell: Any) -> str:
-    if cell is None:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))

@@ -60,6 +60,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """Danish and English headers that name each of rekrut's columns (compared in lower case)."""
 
+_STANDS_FOR = {"arm": ("channel", "variant")}
+"""Columns that may hold another's values: in a channel test the channel is the arm."""
+
 _PUNCTUATION = re.compile(r"[\s_\-./():]+")
 
 
@@ -92,7 +95,8 @@ def closest_header(name: str, headers: Iterable[str]) -> str | None:
     'hire'
     """
     headers = list(headers)
-    synonyms = {_key(s) for s in SYNONYMS.get(name, ())} | {_key(name)}
+    related = (name, *_STANDS_FOR.get(name, ()))
+    synonyms = {_key(s) for r in related for s in SYNONYMS.get(r, ())} | {_key(name)}
     for header in headers:
         if _key(header) in synonyms:
             return header

@@ -60,6 +60,12 @@ class _Readings:
             return False
         return not whole or bool((values == np.floor(values)).all())
 
+    def only(self, mark: DecimalMark) -> list[str]:
+        """Cells that read as a number under ``mark`` and not under the other mark."""
+        other: DecimalMark = "." if mark == "," else ","
+        hits = ~np.isnan(self.by_mark[mark]) & np.isnan(self.by_mark[other])
+        return [str(t) for t in self.text[hits & ~self.blank]]
+
     def ambiguous(self) -> list[str]:
         """Cells that read as two different numbers."""
         first, second = self.by_mark[","], self.by_mark["."]
@@ -114,6 +120,14 @@ def decide_decimal(
     readings = {name: _readings(text) for name, text in columns.items()}
     deciding: dict[DecimalMark, str] = {}
     for name, reading in readings.items():
+        comma, dot = reading.only(","), reading.only(".")
+        if comma and dot:
+            return (
+                None,
+                f"{comma[0]!r} writes decimals with ',' but {dot[0]!r} with '.'; write every "
+                "number one way",
+                name,
+            )
         admitted = [m for m in _PATTERNS if reading.admits(m, name in whole)]
         if len(admitted) == 1:
             deciding.setdefault(admitted[0], name)

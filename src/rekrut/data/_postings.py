@@ -543,6 +543,13 @@ def _dates(values: pd.Series, where: _Where, date_format: str | None = None) -> 
     """The ``published`` column as dates: ISO, the declared format, or the only reading."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values
+    given = None
+    if _is_object(values.dtype):  # a spreadsheet's date cells are dates, whatever the format
+        is_date = values.map(lambda v: isinstance(v, dt.date), na_action="ignore")
+        mask = is_date.fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            given = pd.to_datetime(values.where(mask, None))
+            values = values.where(~mask, None)
     codes, _, text = _distinct(values)
     parsed = parse_dates(text, date_format)
     if isinstance(parsed, DateProblem):
@@ -552,8 +559,10 @@ def _dates(values: pd.Series, where: _Where, date_format: str | None = None) -> 
             bad_rows = _recode(hit, codes, False)
             pos = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
         raise where.error(parsed.message, pos, "published")
-    dates = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
-    return pd.Series(dates, index=values.index)
+    dates = pd.Series(
+        pd.api.extensions.take(parsed.array, codes, allow_fill=True), index=values.index
+    )
+    return dates if given is None else dates.fillna(given)
 
 
 def filled(hires: pd.Series) -> pd.Series:
