@@ -305,7 +305,7 @@ class Experiment(_Frozen):
     end: dt.date | None = None
     planned_postings: int | None = Field(None, gt=0)
     hypothesis: str = ""
-    data: str | DataSource | None = None
+    data: DataSource | None = None
     arms: tuple[Arm, ...] = Field(min_length=2)
     channels: tuple[Channel, ...] = ()
     variants: tuple[AdVariant, ...] = ()
@@ -313,6 +313,11 @@ class Experiment(_Frozen):
     bayes: BayesPlan = BayesPlan()
     simulation: SimulationSpec | None = None
     source: Path | None = Field(None, exclude=True)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_path(cls, value: Any) -> Any:
+        return {"path": value} if isinstance(value, str | Path) else value
 
     @field_validator("municipality", mode="before")
     @classmethod
@@ -376,10 +381,8 @@ class Experiment(_Frozen):
 
     @property
     def data_source(self) -> DataSource | None:
-        """The ``data`` entry as a :class:`DataSource` (a plain path becomes one)."""
-        if self.data is None or isinstance(self.data, DataSource):
-            return self.data
-        return DataSource(path=self.data)
+        """The ``data`` entry (a plain ``data = "file.csv"`` becomes a :class:`DataSource`)."""
+        return self.data
 
     @property
     def data_path(self) -> Path | None:

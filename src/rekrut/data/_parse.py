@@ -132,12 +132,12 @@ def decide_decimal(
         if len(admitted) == 1:
             deciding.setdefault(admitted[0], name)
     if len(deciding) == 2:
-        comma, dot = deciding[","], deciding["."]
+        by_comma, by_dot = deciding[","], deciding["."]
         return (
             None,
-            f"column {comma} writes decimals with ',' but column {dot} with '.'; "
+            f"column {by_comma} writes decimals with ',' but column {by_dot} with '.'; "
             "write every number one way",
-            dot,
+            by_dot,
         )
     if deciding:
         return next(iter(deciding)), None, None

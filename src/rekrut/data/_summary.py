@@ -41,7 +41,7 @@ from rekrut.data._units import arm_expression
 from rekrut.errors import DataError
 from rekrut.io import read_table, scan_parquet
 from rekrut.metrics import get_metric
-from rekrut.model import Experiment
+from rekrut.model import Experiment, as_experiment
 
 __all__ = ["SUFFICIENT_COLUMNS", "Moments", "Summary", "load_postings", "summarize"]
 
@@ -205,14 +205,14 @@ def _native_postings(native: Any, experiment: Experiment, source: str | None) ->
 
 
 def summarize(
-    experiment: Experiment, data: Any = None, *, by: Sequence[str] | None = None
+    experiment: Experiment | str | Path, data: Any = None, *, by: Sequence[str] | None = None
 ) -> Summary:
     """Reduce a posting table to per-arm sufficient statistics for every metric.
 
     Parameters
     ----------
     experiment
-        The experiment (its arms and metrics).
+        The experiment (its arms and metrics), or its file.
     data
         Per-posting rows or per-arm totals (see :func:`load_postings`).
     by
@@ -221,7 +221,7 @@ def summarize(
     Examples
     --------
     >>> import pandas as pd
-    >>> from rekrut.model import Experiment
+    >>> from rekrut.model import Experiment, as_experiment
     >>> exp = Experiment.model_validate({"id": "x", "control": "A",
     ...     "metrics": ["applications_per_posting"],
     ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
@@ -232,6 +232,7 @@ def summarize(
     >>> summary.table[["arm", "n", "sum_x", "sum_xx"]].to_string(index=False)
     'arm   n  sum_x  sum_xx\\n  A 2.0    8.0    34.0\\n  B 1.0   10.0   100.0'
     """
+    experiment = as_experiment(experiment)
     postings = load_postings(experiment, data)
     return summarize_postings(experiment, postings, by=by)
 
