@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "rekrut.allocation": 3,
     "rekrut._allocation": 3,
     "rekrut.calibration": 3,
+    "rekrut._init": 3,
     "rekrut.report": 4,
     "rekrut.cli": 5,
     "rekrut": 6,

@@ -497,6 +497,16 @@ def _split_cells(values: pd.Series) -> tuple[pd.Series, npt.NDArray[np.float64] 
 
 def _decimal_mark(frame: pd.DataFrame, declared: DecimalMark | None, where: _Where) -> Any:
     """The decimal mark of the table's numbers written as text (see :func:`decide_decimal`)."""
+    mark, problem, culprit = table_decimal(frame, declared)
+    if problem is not None:
+        raise where.error(problem, column=culprit)
+    return mark
+
+
+def table_decimal(
+    frame: pd.DataFrame, declared: DecimalMark | None = None
+) -> tuple[DecimalMark | None, str | None, str | None]:
+    """:func:`decide_decimal` over the count and amount columns of a table with rekrut's names."""
     text: dict[str, pd.Series] = {}
     for column in frame.columns:
         values = frame[column]
@@ -505,10 +515,7 @@ def _decimal_mark(frame: pd.DataFrame, declared: DecimalMark | None, where: _Whe
         if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
             continue
         text[column] = _distinct(_split_cells(values)[0])[2]
-    mark, problem, culprit = decide_decimal(text, frozenset(COUNT_COLUMNS), declared)
-    if problem is not None:
-        raise where.error(problem, column=culprit)
-    return mark
+    return decide_decimal(text, frozenset(COUNT_COLUMNS), declared)
 
 
 def _parse_text_numbers(
