@@ -409,7 +409,7 @@ def unknown_arm_message(value: Any, known: Sequence[str]) -> str:
     if _is_missing(value) or not str(value).strip():
         return f"the arm is blank; write one of the experiment's arms {list(known)}"
     lowered = {arm.lower(): arm for arm in known}
-    close = difflib.get_close_matches(str(value).strip().lower(), list(lowered), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(value).strip().lower(), list(lowered), n=1, cutoff=0.75)
     hint = f"; did you mean {lowered[close[0]]!r}?" if close else ";"
     return f"unknown arm {value!r}{hint} The experiment's arms are {list(known)}"
 
