@@ -105,7 +105,7 @@ def closest_header(name: str, headers: Iterable[str]) -> str | None:
     if not close:
         candidates = [s for s in synonyms if s]
         for synonym in candidates:
-            close = difflib.get_close_matches(synonym, list(keys), n=1, cutoff=0.8)
+            close = difflib.get_close_matches(synonym, list(keys), n=1, cutoff=0.85)
             if close:
                 break
     return keys[close[0]] if close else None
