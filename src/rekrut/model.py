@@ -120,13 +120,7 @@ class Arm(_Frozen):
     weight: float = Field(1.0, gt=0)
 
 
-POSTING_COLUMNS = (
-    "posting_id",
-    "arm",
-    "variant",
-    "channel",
-    "job_category",
-    "published",
+COUNT_COLUMNS = (
     "postings",
     "impressions",
     "clicks",
@@ -135,10 +129,18 @@ POSTING_COLUMNS = (
     "interviews",
     "hires",
     "retained_12m",
-    "cost_dkk",
-    "days_to_hire",
-    "days_open",
+    "filled",
     "reposted",
+)
+"""Columns that hold non-negative whole numbers (``filled`` is derived from ``hires``)."""
+
+AMOUNT_COLUMNS = ("cost_dkk", "days_to_hire", "days_open")
+"""Columns that hold non-negative amounts (DKK, days)."""
+
+POSTING_COLUMNS = (
+    *("posting_id", "arm", "variant", "channel", "job_category", "published"),
+    *(column for column in COUNT_COLUMNS if column != "filled"),
+    *AMOUNT_COLUMNS,
 )
 """The columns of the posting-table contract (see the data-contracts reference)."""
 

@@ -31,7 +31,7 @@ from rekrut.data._columns import missing_column_hint, renamed
 from rekrut.data._parse import DateProblem, DecimalMark, decide_decimal, parse_dates, parse_numbers
 from rekrut.errors import DataError
 from rekrut.metrics import get_metric
-from rekrut.model import Experiment, as_experiment
+from rekrut.model import AMOUNT_COLUMNS, COUNT_COLUMNS, Experiment, as_experiment
 from rekrut.notes import Note
 
 __all__ = [
@@ -41,23 +41,6 @@ __all__ = [
     "required_columns",
     "validate_postings",
 ]
-
-COUNT_COLUMNS = (
-    "postings",
-    "impressions",
-    "clicks",
-    "applications",
-    "qualified",
-    "interviews",
-    "hires",
-    "retained_12m",
-    "filled",
-    "reposted",
-)
-"""Columns that hold non-negative whole numbers."""
-
-AMOUNT_COLUMNS = ("cost_dkk", "days_to_hire", "days_open")
-"""Columns that hold non-negative amounts (DKK, days)."""
 
 BLANK_ALLOWED = frozenset(
     {"impressions", "clicks", "interviews", "retained_12m", "days_to_hire", "days_open"}
