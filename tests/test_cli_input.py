@@ -263,3 +263,15 @@ def test_the_fuzz_reaches_a_successful_analysis(
     code, out, err = run(["analyze", str(tmp_path / "e.toml"), "--quiet"], capsys)
     assert code == 0, err
     assert pd.Series(["cost_per_hire"]).isin(out.split()).all()
+
+
+def test_validate_shows_the_notes_on_the_data(
+    experiment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = experiment.read_text(encoding="utf-8")
+    start = next(line for line in text.splitlines() if line.startswith("start"))
+    experiment.write_text(text.replace(start, "start = 2026-03-01"), encoding="utf-8")
+    code, out, _ = run(["validate", str(experiment)], capsys)
+    assert code == 0
+    assert "note: " in out
+    assert "outside the experiment's period 2026-03-01" in out

@@ -187,6 +187,7 @@ PATH_OR_EXPERIMENT = [
     ("summarize", {}),
     ("adjust", {"covariates": ["month"], "metrics": ["applications_per_posting"]}),
     ("simulate", {"postings": 20, "rng": 1}),
+    ("power.simulate_power", {"postings": 40, "effects": {}, "replicates": 20, "rng": 1}),
 ]
 
 
@@ -197,7 +198,9 @@ def test_every_function_taking_an_experiment_takes_its_file_too(
     import pandas as pd
 
     path = "experiments/paedagog_fuldtid.toml"
-    function = getattr(rk, name)
+    function = rk
+    for part in name.split("."):
+        function = getattr(function, part)
     from_path = function(path, **options)
     from_model = function(rk.load_experiment(path), **options)
     table = getattr(from_path, "table", from_path)

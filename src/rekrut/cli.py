@@ -85,6 +85,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     rows = len(postings.frame) if postings.frame is not None else "all"
     kind = "per-posting rows" if postings.granularity == "postings" else "arm totals"
     _emit(f"OK: experiment {experiment.id!r} with {len(experiment.arms)} arms; {rows} {kind}.")
+    for note in postings.notes:
+        _emit(f"note: {note.text('en')}")
     return 0
 
 
