@@ -140,7 +140,8 @@ def _read_workbook(path: Path, sheet: str | int | None) -> pd.DataFrame:
     except Exception as exc:  # calamine raises its own types for damaged or protected files
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read the spreadsheet ({detail})", file=str(path)) from None
-    frame = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+    cells = [[None if _blank(cell) else cell for cell in row] for row in rows]
+    frame = pd.DataFrame(cells, dtype=object) if cells else pd.DataFrame()
     return _with_header(frame, path).infer_objects()
 
 
@@ -196,7 +197,7 @@ def _separator(text: str, path: Path) -> str:
 
     A header with as many of two kinds (``a;b,c``) cannot be split safely and is an error.
     """
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    header = next((line for line in io.StringIO(text) if line.strip()), "")
     counts = {sep: _unquoted_count(header, sep) for sep in _SEPARATORS}
     best = max(counts.values())
     if best == 0:
@@ -230,11 +231,11 @@ def _with_header(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     no header, is an error naming the file and the column. Works on whole columns, so a large
     CSV costs a few passes over it.
     """
-    filled = pd.DataFrame({i: ~_blank(raw.iloc[:, i]) for i in range(raw.shape[1])})
-    rows = np.flatnonzero(filled.any(axis=1).to_numpy()) if raw.shape[1] else np.zeros(0, int)
+    filled = raw.notna().to_numpy()
+    rows = np.flatnonzero(filled.any(axis=1)) if raw.shape[1] else np.zeros(0, int)
     if rows.size == 0:
         raise DataError("the file is empty", file=str(path))
-    used = np.flatnonzero(filled.any(axis=0).to_numpy())
+    used = np.flatnonzero(filled.any(axis=0))
     cells = raw.iloc[: rows[-1] + 1, : used[-1] + 1]
     header = [_header_text(cell) for cell in cells.iloc[0]]
     for i, name in enumerate(header):
@@ -258,13 +259,8 @@ def _with_header(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return body
 
 
-def _blank(column: pd.Series) -> pd.Series:
-    """Cells that are missing or hold only whitespace."""
-    blank = column.isna()
-    text = column.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False)
-    if text.any():
-        blank |= text.astype(bool) & (column.astype("string").str.strip() == "").fillna(False)
-    return blank
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def _header_text(cell: Any) -> str:
