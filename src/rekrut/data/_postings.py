@@ -196,10 +196,12 @@ def validate_postings(
     granularity: Granularity = "arm_totals" if "postings" in frame.columns else "postings"
     arms = _arms(frame, experiment, where)
     out: dict[str, pd.Series] = {"arm": pd.Series(arms, index=frame.index)}
-    decimal = _decimal_mark(frame, spec.decimal if spec else None, where)
+    text_columns = _number_text_columns(frame)
+    decimal = _decimal_mark(text_columns, spec.decimal if spec else None, where)
     for column in frame.columns:
         if column in COUNT_COLUMNS or column in AMOUNT_COLUMNS:
-            out[column] = _numbers(frame[column], column, where, decimal)
+            cells = text_columns.get(str(column))
+            out[column] = _numbers(frame[column], column, where, decimal, cells)
         elif column == "published":
             out[column] = _dates(frame[column], where, spec.date_format if spec else None)
         elif column not in out and column not in ("variant", "channel"):
@@ -415,7 +417,11 @@ def _arm_attribute(
 
 
 def _numbers(
-    values: pd.Series, column: str, where: _Where, decimal: DecimalMark | None = None
+    values: pd.Series,
+    column: str,
+    where: _Where,
+    decimal: DecimalMark | None = None,
+    cells: _TextCells | None = None,
 ) -> pd.Series:
     """Check a count or amount column; return it unchanged when numpy numbers, else as float64."""
     dtype = values.dtype
@@ -427,7 +433,7 @@ def _numbers(
         array = values.to_numpy(dtype=np.float64, na_value=np.nan)
         numbers = pd.Series(array, index=values.index)
     else:
-        array, unparsed = _parse_text_numbers(values, column, decimal)
+        array, unparsed = _parse_text_numbers(values, column, decimal, cells)
         numbers = pd.Series(array, index=values.index)
     size = len(array)
     floats = array.dtype.kind == "f"
@@ -478,9 +484,39 @@ def _split_cells(values: pd.Series) -> tuple[pd.Series, npt.NDArray[np.float64] 
     return values.where(~mask, None), given
 
 
-def _decimal_mark(frame: pd.DataFrame, declared: DecimalMark | None, where: _Where) -> Any:
+@dataclass(frozen=True, slots=True)
+class _TextCells:
+    """A number column's text cells, factorised once: row codes, distinct text, and the numbers
+    a spreadsheet gave as numbers (NaN elsewhere; None for a text column)."""
+
+    codes: npt.NDArray[np.integer[Any]]
+    text: pd.Series
+    given: npt.NDArray[np.float64] | None
+
+
+def _text_cells(values: pd.Series) -> _TextCells:
+    text_cells, given = _split_cells(values)
+    codes, _, text = _distinct(text_cells)
+    return _TextCells(codes, text, given)
+
+
+def _number_text_columns(frame: pd.DataFrame) -> dict[str, _TextCells]:
+    """The count and amount columns held as text (or spreadsheet cells), factorised."""
+    return {
+        str(column): _text_cells(frame[column])
+        for column in frame.columns
+        if (column in COUNT_COLUMNS or column in AMOUNT_COLUMNS)
+        and not pd.api.types.is_numeric_dtype(frame[column].dtype)
+        and not pd.api.types.is_bool_dtype(frame[column].dtype)
+    }
+
+
+def _decimal_mark(
+    cells: Mapping[str, _TextCells], declared: DecimalMark | None, where: _Where
+) -> Any:
     """The decimal mark of the table's numbers written as text (see :func:`decide_decimal`)."""
-    mark, problem, culprit = table_decimal(frame, declared)
+    text = {column: found.text for column, found in cells.items()}
+    mark, problem, culprit = decide_decimal(text, frozenset(COUNT_COLUMNS), declared)
     if problem is not None:
         raise where.error(problem, column=culprit)
     return mark
@@ -490,19 +526,15 @@ def table_decimal(
     frame: pd.DataFrame, declared: DecimalMark | None = None
 ) -> tuple[DecimalMark | None, str | None, str | None]:
     """:func:`decide_decimal` over the count and amount columns of a table with rekrut's names."""
-    text: dict[str, pd.Series] = {}
-    for column in frame.columns:
-        values = frame[column]
-        if column not in COUNT_COLUMNS and column not in AMOUNT_COLUMNS:
-            continue
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-            continue
-        text[column] = _distinct(_split_cells(values)[0])[2]
+    text = {column: found.text for column, found in _number_text_columns(frame).items()}
     return decide_decimal(text, frozenset(COUNT_COLUMNS), declared)
 
 
 def _parse_text_numbers(
-    values: pd.Series, column: str, decimal: DecimalMark | None = None
+    values: pd.Series,
+    column: str,
+    decimal: DecimalMark | None = None,
+    cells: _TextCells | None = None,
 ) -> tuple[npt.NDArray[Any], int | None]:
     """Parse text cells (Danish or English numbers; yes/no words for flags), once per distinct
     value, with the table's decimal mark.
@@ -510,8 +542,8 @@ def _parse_text_numbers(
     Returns the numbers (NaN for blank cells) and the position of the first cell that is not a
     number (or None).
     """
-    text_cells, given = _split_cells(values)
-    codes, _, text = _distinct(text_cells)
+    found = cells if cells is not None else _text_cells(values)
+    codes, text = found.codes, found.text
     parsed = pd.Series(parse_numbers(text, decimal), index=text.index)
     if column in ("reposted", "filled"):
         flags = text.str.lower().map(_FLAG_WORDS, na_action="ignore")
@@ -524,8 +556,8 @@ def _parse_text_numbers(
         bad_rows = _recode(bad, codes, False)
         unparsed = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
     result = _recode(numbers, codes, np.nan)
-    if given is not None:
-        result = np.where(np.isnan(given), result, given)
+    if found.given is not None:
+        result = np.where(np.isnan(found.given), result, found.given)
     return result, unparsed
 
 
@@ -798,13 +830,25 @@ def posting_notes(
                 Note("after_export", {**_first_date(dates, late, row), "exported": str(exported)})
             )
     if experiment.unit == "posting" and "posting_id" in table.columns:
-        arms_per_id = table.groupby("posting_id", observed=True, sort=False)["arm"].nunique()
-        shared = arms_per_id[arms_per_id > 1]
+        shared = _ids_in_two_arms(table["posting_id"], table["arm"])
         if len(shared):
             notes.append(
-                Note("posting_in_two_arms", {"count": len(shared), "posting": str(shared.index[0])})
+                Note("posting_in_two_arms", {"count": len(shared), "posting": str(shared[0])})
             )
     return tuple(notes)
+
+
+def _ids_in_two_arms(ids: pd.Series, arms: pd.Series) -> list[Any]:
+    """The posting ids that appear in more than one arm (one pass over integer codes)."""
+    codes, uniques = pd.factorize(ids)
+    if len(uniques) == len(ids):  # every id once: the usual case
+        return []
+    arm_codes = arms.cat.codes.to_numpy().astype(np.int64)
+    width = int(arm_codes.max()) + 1 if len(arm_codes) else 1
+    pairs = np.unique(codes.astype(np.int64) * width + arm_codes)
+    per_id = pairs[pairs >= 0] // width
+    counts = np.bincount(per_id, minlength=len(uniques))
+    return list(uniques[np.flatnonzero(counts > 1)])
 
 
 def _first_date(dates: pd.Series, flagged: pd.Series, row: Callable[[int], int]) -> dict[str, Any]:
