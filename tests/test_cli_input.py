@@ -87,6 +87,30 @@ def test_an_unknown_job_category_is_named(capsys: pytest.CaptureFixture[str]) ->
     assert_one_line_error(code, err, "unknown job category 'sygeplejersker'; did you mean")
 
 
+def test_a_kpi_option_without_kpis_is_an_error_not_ignored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(["peers", "0751", "--job-category", "sygeplejerske"], capsys)
+    assert_one_line_error(code, err, "--job-category compares KPIs: give them with --kpis")
+
+
+def test_a_library_warning_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rekrut.cli
+
+    def warn(args: object) -> int:
+        warnings.warn("a caveat\nover two lines", rk.RekrutWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(rekrut.cli, "_cmd_validate", warn)
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert main(["validate", "x.toml"]) == 0
+    assert capsys.readouterr().err == "rekrut: warning: a caveat over two lines\n"
+
+
 def test_argument_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (["analyze"], ["nonsense"], ["power", "--lift", "x"], []):
         code, _, err = run(argv, capsys)

@@ -335,6 +335,15 @@ def _cmd_peers(args: argparse.Namespace) -> int:
     import rekrut.peers as peers
     from rekrut.io import read_table
 
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("job_category", "period", "by")
+        if getattr(args, name)
+    ]
+    if given and not args.kpis:
+        raise InputError(
+            f"{given[0]} compares KPIs: give them with --kpis FILE (or --kpis example)"
+        )
     found = peers.find(args.municipality, k=args.k)
     payload: dict[str, Any] = {"peers": found.to_dict()}
     text = [found.table.round(3).to_string(index=False)]
@@ -582,14 +591,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning from the library as one line on standard error, like an error."""
+    text = " ".join(str(message).split())
+    sys.stderr.write(f"rekrut: warning: {text}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    import warnings
+
     args = _parser().parse_args(argv)
+    shown = warnings.showwarning
+    warnings.showwarning = _one_line_warning
     try:
         code: int = args.handler(args)
     except InputError as exc:
         sys.stderr.write(f"rekrut: error: {exc}\n")
         return 2
+    finally:
+        warnings.showwarning = shown
     return code
 
 
