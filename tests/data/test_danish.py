@@ -429,3 +429,17 @@ def test_the_notes_reach_the_report(tmp_path: Path) -> None:
     result = rk.analyze(rk.load_experiment(experiment_file(tmp_path, "")), table)
     path = rk.report.write_report(result, tmp_path / "r.md", lang="da")
     assert "uden for forsøgets periode" in path.read_text(encoding="utf-8")
+
+
+def test_the_column_mapping_applies_to_parquet_and_polars_too(
+    tmp_path: Path, clean: pd.DataFrame
+) -> None:
+    pytest.importorskip("duckdb")
+    pl = pytest.importorskip("polars")
+    table = postings().rename(columns=DANISH_HEADERS)
+    table.to_parquet(tmp_path / "opslag.parquet")
+    data = DANISH_DATA.format(path="opslag.parquet").replace('date_format = "DD-MM-YYYY"', "")
+    experiment = experiment_file(tmp_path, data)
+    pd.testing.assert_frame_equal(analysed(experiment), clean)
+    from_polars = rk.analyze(experiment, pl.from_pandas(table)).table
+    pd.testing.assert_frame_equal(from_polars, clean)
