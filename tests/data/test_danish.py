@@ -303,7 +303,7 @@ def test_columns_that_write_decimals_differently_are_an_error() -> None:
 
 
 def with_data(**data: object) -> rk.Experiment:
-    return EXP.model_copy(update={"data": rk.model.DataSource.model_validate(data)})
+    return EXP.model_copy(update={"data": rk.DataSource.model_validate(data)})
 
 
 def test_a_declared_decimal_mark_settles_it() -> None:
