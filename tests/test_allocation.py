@@ -118,8 +118,10 @@ def test_bad_arguments_name_the_parameter(kwargs: dict[str, object], match: str)
 def test_bad_channel_table_is_rejected() -> None:
     with pytest.raises(ValueError, match="hires"):
         allocate(_channels().drop(columns="hires"), budget_dkk=1)
-    with pytest.raises(ValueError, match="cost_dkk"):
-        allocate(_channels().assign(cost_dkk=[0, 1, 1, 1]), budget_dkk=1)
+    with pytest.raises(ValueError, match="every channel is free"):
+        allocate(_channels().assign(cost_dkk=[0, 0, 0, 0]), budget_dkk=1)
+    with pytest.raises(ValueError, match="postings"):
+        allocate(_channels().assign(postings=[0, 1, 1, 1]), budget_dkk=1)
     with pytest.raises(ValueError, match="repeated"):
         allocate(pd.concat([_channels(), _channels()]), budget_dkk=1)
 
@@ -133,3 +135,35 @@ def test_polars_and_arrow_channel_tables_give_the_pandas_allocation() -> None:
         pd.testing.assert_frame_equal(got, reference)
     with pytest.raises(ValueError, match="cannot read a list as a channel table"):
         allocate([1, 2, 3], budget_dkk=1e5)
+
+
+def test_a_free_channel_needs_no_budget_and_the_paid_ones_split_it() -> None:
+    channels = _channels()
+    free_first = channels.assign(cost_dkk=[0.0, *channels["cost_dkk"].iloc[1:]])
+    plan = allocate(free_first, budget_dkk=1e5, min_share={"jobnet": 0.2}, rng=3)
+    paid = allocate(free_first.iloc[1:], budget_dkk=1e5, rng=3)
+    assert plan.free_channels == (str(channels["channel"].iloc[0]),)
+    assert plan.table["channel"].tolist() == channels["channel"].tolist()
+    assert plan.table.iloc[0][["share", "budget_dkk"]].tolist() == [0.0, 0.0]
+    pd.testing.assert_frame_equal(plan.table.iloc[1:].reset_index(drop=True), paid.table)
+    assert plan.to_dict()["free_channels"] == [str(channels["channel"].iloc[0])]
+
+
+def test_an_experiment_with_its_data_or_its_result_gives_the_totals_allocation() -> None:
+    import rekrut as rk
+
+    path = "experiments/sosu_kanaltest.toml"
+    result = rk.analyze(path)
+    totals = result.summary.totals()
+    by_hand = pd.DataFrame(
+        {
+            "channel": list(totals.index),
+            "cost_dkk": totals["cost_dkk"].to_numpy(),
+            "postings": result.summary.units.sum(axis=0),
+            "hires": totals["hires"].to_numpy(),
+        }
+    )
+    expected = allocate(by_hand, budget_dkk=4e5, rng=5).table
+    for source in (result, path, rk.load_experiment(path)):
+        got = allocate(source, budget_dkk=4e5, rng=5)
+        pd.testing.assert_frame_equal(got.table, expected)

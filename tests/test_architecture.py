@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
     "rekrut._hours": 3,
     "rekrut._words_plot": 3,
     "rekrut._words_suggest": 3,
+    "rekrut._init": 3,
     "rekrut.report": 4,
     "rekrut.cli": 5,
     "rekrut": 6,

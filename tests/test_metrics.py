@@ -45,5 +45,5 @@ def test_costs_and_reposts_are_lower_is_better() -> None:
 
 
 def test_unknown_metric_lists_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="known metrics: applications_per_posting"):
+    with pytest.raises(KeyError, match="Known: applications_per_posting"):
         rk.get_metric("applicants")

@@ -180,3 +180,107 @@ def test_cost_prior_from_the_file_reaches_cost_per_hire(tmp_path: Path) -> None:
     # prior_shape (7) governs the count rates only, never the cost per outcome
     assert row["control_value"].item() == pytest.approx(float(ref.control_value))
     assert row["treatment_value"].item() == pytest.approx(float(ref.treatment_value))
+
+
+PATH_OR_EXPERIMENT = [
+    ("analyze", {}),
+    ("summarize", {}),
+    ("adjust", {"covariates": ["month"], "metrics": ["applications_per_posting"]}),
+    ("simulate", {"postings": 20, "rng": 1}),
+    ("power.simulate_power", {"postings": 40, "effects": {}, "replicates": 20, "rng": 1}),
+]
+
+
+@pytest.mark.parametrize(("name", "options"), PATH_OR_EXPERIMENT, ids=lambda v: str(v))
+def test_every_function_taking_an_experiment_takes_its_file_too(
+    name: str, options: dict[str, object]
+) -> None:
+    import pandas as pd
+
+    path = "experiments/paedagog_fuldtid.toml"
+    function = rk
+    for part in name.split("."):
+        function = getattr(function, part)
+    from_path = function(path, **options)
+    from_model = function(rk.load_experiment(path), **options)
+    table = getattr(from_path, "table", from_path)
+    assert isinstance(table, pd.DataFrame)
+    pd.testing.assert_frame_equal(table, getattr(from_model, "table", from_model))
+
+
+def test_a_wrong_type_for_the_experiment_is_named() -> None:
+    with pytest.raises(rk.ExperimentError, match="expected an Experiment or the path"):
+        rk.summarize(42)  # type: ignore[arg-type]
+
+
+SMALL = 'id = "x"\ncontrol = "A"\n{extra}\n[[arms]]\nid = "A"\nchannel = "j"\n\n[[arms]]\nid = "B"\nchannel = "k"\n'
+
+
+def write_experiment(folder: Path, text: str, *, bom: bool = False) -> Path:
+    path = folder / "experiment.toml"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            SMALL.replace('control = "A"', 'kontrol = "A"'),
+            r"key kontrol: unknown key 'kontrol'; did you mean 'control'\?",
+        ),
+        (
+            SMALL.replace("[[arms]]", "[[arm]]"),
+            r"key arm: unknown key 'arm'; did you mean 'arms'\?",
+        ),
+        (
+            SMALL.replace('channel = "k"', 'chanel = "k"'),
+            r"key arms\[2\]\.chanel: .*did you mean 'channel'\? Valid keys here: id, name, name_en, variant, channel, weight",
+        ),
+        (
+            SMALL.format(extra='[data]\npath = "x.csv"\n[data.columns]\naplications = "Ansøgere"'),
+            r"unknown column 'aplications'; did you mean 'applications'\?",
+        ),
+    ],
+)
+def test_a_misspelt_key_names_the_key_and_the_closest_known_one(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(rk.ExperimentError, match=message):
+        rk.load_experiment(write_experiment(tmp_path, text.replace("{extra}", "")))
+
+
+def test_an_experiment_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, SMALL.format(extra=""), bom=True)
+    assert rk.load_experiment(path).id == "x"
+
+
+@pytest.mark.parametrize("depth", [17, 500, 5000])
+def test_absurd_nesting_is_one_line(tmp_path: Path, depth: int) -> None:
+    path = write_experiment(tmp_path, "a = " + "[" * depth + "]" * depth)
+    with pytest.raises(rk.ExperimentError, match="nest more than 16 levels") as info:
+        rk.load_experiment(path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("data", ['"../outside.csv"', '"/etc/passwd"', '"link.csv"'])
+def test_the_data_file_stays_in_the_experiment_folder(tmp_path: Path, data: str) -> None:
+    folder = tmp_path / "experiment"
+    folder.mkdir()
+    (tmp_path / "outside.csv").write_text("arm,applications\nA,1\nB,2\n", encoding="utf-8")
+    (folder / "link.csv").symlink_to(tmp_path / "outside.csv")
+    path = write_experiment(folder, SMALL.format(extra=f"data = {data}"))
+    with pytest.raises(
+        rk.ExperimentError, match=r"key data: the data file .* is outside the experiment's folder"
+    ):
+        rk.load_experiment(path)
+    with pytest.raises(rk.ExperimentError, match="outside"):
+        rk.analyze(path)
+    assert rk.load_experiment(path, allow_outside=True).data_path is not None
+
+
+def test_a_data_file_beside_the_experiment_or_below_it_is_allowed(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "p.csv").write_text("arm,applications\nA,1\nB,2\n", encoding="utf-8")
+    path = write_experiment(tmp_path, SMALL.format(extra='data = "data/../data/p.csv"'))
+    assert rk.summarize(path).arms == ("A", "B")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from scipy import stats
 from rekrut.data import PostingData, collect_columns, load_postings
 from rekrut.errors import DataError
 from rekrut.metrics import Metric, get_metric
-from rekrut.model import Experiment
+from rekrut.model import Experiment, as_experiment
 
 __all__ = ["AdjustedEffects", "FactorialEffects", "adjust", "factorial"]
 
@@ -125,7 +126,7 @@ def _fit(frame: pd.DataFrame, formula: str, offset: str | None) -> Any:
 
 
 def adjust(
-    experiment: Experiment,
+    experiment: Experiment | str | Path,
     data: Any = None,
     *,
     covariates: Sequence[str],
@@ -160,6 +161,7 @@ def adjust(
     >>> list(res.table.columns[:4])
     ['metric', 'arm', 'control', 'n']
     """
+    experiment = as_experiment(experiment)
     postings = load_postings(experiment, data)
     frame = _per_posting(postings, experiment)
     level = confidence_level or experiment.confidence_level
@@ -224,7 +226,7 @@ def _adjusted_row(
 
 
 def factorial(
-    experiment: Experiment,
+    experiment: Experiment | str | Path,
     data: Any = None,
     *,
     metric: str | None = None,
@@ -249,6 +251,7 @@ def factorial(
     >>> list(factorial(exp, data).tests["hypothesis"])
     ['variant', 'channel', 'variant x channel']
     """
+    experiment = as_experiment(experiment)
     postings = load_postings(experiment, data)
     frame = _per_posting(postings, experiment)
     spec = get_metric(metric or experiment.primary_metric)

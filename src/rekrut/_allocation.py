@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -42,6 +43,7 @@ class Allocation:
     budget_dkk: float
     n_draws: int
     method: str
+    free_channels: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain Python values, safe for ``json.dumps``."""
@@ -54,6 +56,7 @@ class Allocation:
             "budget_dkk": self.budget_dkk,
             "n_draws": self.n_draws,
             "method": self.method,
+            "free_channels": list(self.free_channels),
             "table": rows,
         }
 
@@ -77,11 +80,34 @@ def _frame(channels: Any, objective: str) -> pd.DataFrame:
     if not np.all(np.isfinite(numbers)) or np.any(numbers < 0):
         msg = f"channels columns {needed[1:]} must be finite and non-negative"
         raise ValueError(msg)
-    for column in ("cost_dkk", "postings"):
-        if np.any(frame[column].to_numpy(dtype=np.float64) <= 0):
-            msg = f"channels column {column!r} must be positive (a free channel needs no budget)"
-            raise ValueError(msg)
+    if np.any(frame["postings"].to_numpy(dtype=np.float64) <= 0):
+        raise ValueError("channels column 'postings' must be positive (no history, no estimate)")
+    if np.all(frame["cost_dkk"].to_numpy(dtype=np.float64) == 0):
+        raise ValueError("every channel is free (cost_dkk 0): there is no budget to split")
     return frame
+
+
+def channel_totals(source: Any, data: Any = None) -> pd.DataFrame:
+    """The per-arm totals (``channel``, ``cost_dkk``, ``postings``, ``hires``, ``qualified``) of
+    an analysis result, or of an experiment (or its file) with its data.
+
+    Arms are the channels of the allocation: in a channel test each arm is one channel.
+    """
+    from rekrut.analysis import AnalysisResult
+    from rekrut.data import summarize
+    from rekrut.model import Experiment, as_experiment
+
+    if isinstance(source, AnalysisResult):
+        summary = source.summary
+    elif isinstance(source, Experiment | str | Path):
+        summary = summarize(as_experiment(source), data)
+    else:
+        raise TypeError(f"cannot allocate over a {type(source).__name__}")
+    totals = summary.totals()
+    if "postings" not in totals.columns:  # per-posting rows: one posting per row
+        totals["postings"] = summary.units.sum(axis=0)
+    wanted = [c for c in ("cost_dkk", "postings", "hires", "qualified") if c in totals.columns]
+    return totals[wanted].rename_axis("channel").reset_index()
 
 
 def _bounds(name: str, value: Bound, names: list[str], default: float) -> FloatArray:
@@ -131,6 +157,7 @@ def project_shares(target: FloatArray, low: FloatArray, high: FloatArray) -> Flo
 
 def allocate(
     channels: Any,
+    data: Any = None,
     *,
     budget_dkk: float,
     objective: Objective = "cost_per_hire",
@@ -143,9 +170,13 @@ def allocate(
 
     Parameters
     ----------
-    channels : pandas.DataFrame or mapping of columns
+    channels : DataFrame, mapping of columns, AnalysisResult, Experiment or path
         One row per channel with ``channel``, ``cost_dkk``, ``postings``, ``hires`` (and
-        ``qualified`` for ``objective="qualified_per_dkk"``), totals over the history.
+        ``qualified`` for ``objective="qualified_per_dkk"``), totals over the history; or an
+        analysis result, or an experiment (or its file) with ``data``, whose arms are then the
+        channels and whose totals are summed from the postings.
+    data
+        With an experiment: its postings (a table or file; default the file it names).
     budget_dkk : float
         Budget to split, in DKK.
     objective : {"cost_per_hire", "qualified_per_dkk"}
@@ -169,7 +200,9 @@ def allocate(
     cost per posting :math:`c` is known. A channel is best in a draw when
     :math:`\\lambda / c` (outcomes per krone) is largest, i.e. its cost per outcome smallest.
     ``prob_best`` is the share of draws in which a channel is best: Thompson sampling
-    allocates in proportion to it [1]_. The shares are then the closest point (least squares)
+    allocates in proportion to it [1]_. A free channel (``cost_dkk`` 0) needs no budget: it
+    gets share 0 and is listed in ``free_channels`` (publish there anyway); the budget is split
+    over the paid ones. The shares are then the closest point (least squares)
     to ``prob_best`` that respects the bounds and sums to one. ``expected_cost_per_hire`` is
     the posterior mean :math:`c\\,(2 + n)/(1 + \\text{hires})`. Costs per posting are assumed
     to stay as they were when more is spent.
@@ -202,7 +235,64 @@ def allocate(
     if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 100:
         msg = f"n_draws must be an integer of at least 100, got {n_draws!r}"
         raise ValueError(msg)
+    if not isinstance(channels, Mapping | pd.DataFrame) and _is_experiment_like(channels):
+        channels = channel_totals(channels, data)
     frame = _frame(channels, objective)
+    free = frame["cost_dkk"].to_numpy(dtype=np.float64) == 0
+    everyone = [str(n) for n in frame["channel"]]
+    _bounds("min_share", min_share, everyone, 0.0)  # names checked against every channel
+    _bounds("max_share", max_share, everyone, 1.0)
+    paid_names = set(np.asarray(everyone)[~free])
+    bounds = [
+        {k: v for k, v in b.items() if k in paid_names} if isinstance(b, Mapping) else b
+        for b in (min_share, max_share)
+    ]
+    low, high = bounds
+    paid = _paid_allocation(frame[~free], budget_dkk, objective, low, high, n_draws, rng)
+    table = pd.concat([paid, _free_rows(frame[free])], ignore_index=True)
+    order = {name: i for i, name in enumerate(str(n) for n in frame["channel"])}
+    table = table.sort_values("channel", key=lambda c: c.map(order), ignore_index=True)
+    table["channel"] = table["channel"].astype(object)
+    return Allocation(
+        table=table,
+        objective=objective,
+        budget_dkk=float(budget_dkk),
+        n_draws=n_draws,
+        method=f"Thompson sampling, Gamma({PRIOR_SHAPE:g}, {PRIOR_RATE:g}) outcome rate",
+        free_channels=tuple(str(n) for n in frame.loc[free, "channel"]),
+    )
+
+
+def _is_experiment_like(value: Any) -> bool:
+    from rekrut.analysis import AnalysisResult
+    from rekrut.model import Experiment
+
+    return isinstance(value, AnalysisResult | Experiment | str | Path)
+
+
+def _free_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    zeros = np.zeros(len(frame))
+    return pd.DataFrame(
+        {
+            "channel": [str(n) for n in frame["channel"]],
+            "prob_best": zeros,
+            "share": zeros,
+            "budget_dkk": zeros,
+            "expected_cost_per_hire": zeros,
+        },
+        columns=_COLUMNS,
+    )
+
+
+def _paid_allocation(
+    frame: pd.DataFrame,
+    budget_dkk: float,
+    objective: Objective,
+    min_share: Bound,
+    max_share: Bound,
+    n_draws: int,
+    rng: np.random.Generator | int | None,
+) -> pd.DataFrame:
     names = [str(n) for n in frame["channel"]]
     low = _bounds("min_share", min_share, names, 0.0)
     high = _bounds("max_share", max_share, names, 1.0)
@@ -229,10 +319,4 @@ def allocate(
         },
         columns=_COLUMNS,
     )
-    return Allocation(
-        table=table,
-        objective=objective,
-        budget_dkk=float(budget_dkk),
-        n_draws=n_draws,
-        method=f"Thompson sampling, Gamma({PRIOR_SHAPE:g}, {PRIOR_RATE:g}) outcome rate",
-    )
+    return table

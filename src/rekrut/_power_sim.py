@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from rekrut._progress import progress as _progress
 from rekrut._simulation import simulate
 from rekrut.analysis import analyze
 from rekrut.metrics import get_metric
-from rekrut.model import Experiment
+from rekrut.model import Experiment, as_experiment
 
 __all__ = ["EFFECT_FOR_METRIC", "SimulatedPower", "effects_for_lift", "simulate_power"]
 
@@ -80,7 +81,7 @@ class SimulatedPower:
 
 
 def simulate_power(
-    experiment: Experiment,
+    experiment: Experiment | str | Path,
     *,
     postings: int,
     effects: Mapping[str, Mapping[str, float]],
@@ -97,7 +98,7 @@ def simulate_power(
     Parameters
     ----------
     experiment
-        The planned experiment (arms, allocation weights, channel costs).
+        The planned experiment (arms, allocation weights, channel costs), or its file.
     postings
         Total postings per simulated experiment.
     effects
@@ -125,6 +126,7 @@ def simulate_power(
     """
     from rekrut.stats import wilson_interval
 
+    experiment = as_experiment(experiment)
     for name, value in (("postings", postings), ("replicates", replicates)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")

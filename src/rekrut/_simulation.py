@@ -28,11 +28,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rekrut.model import Experiment
+from rekrut.model import Experiment, as_experiment
 from rekrut.profiles import EFFECT_KEYS, JOB_PROFILES, JobProfile
 
 __all__ = ["simulate"]
@@ -48,7 +49,7 @@ _INTERVIEW_SHARE = 0.6
 
 
 def simulate(
-    experiment: Experiment,
+    experiment: Experiment | str | Path,
     *,
     postings: int,
     effects: Mapping[str, Mapping[str, float]] | None = None,
@@ -65,7 +66,8 @@ def simulate(
     Parameters
     ----------
     experiment
-        The experiment: its arms (allocation weights), channels (cost models) and job category.
+        The experiment (or its file): its arms (allocation weights), channels (cost models) and
+        job category.
     postings
         Total number of postings; each is assigned an arm at random by the arms' weights.
     effects
@@ -87,7 +89,7 @@ def simulate(
 
     Examples
     --------
-    >>> from rekrut.model import Experiment
+    >>> from rekrut.model import Experiment, as_experiment
     >>> exp = Experiment.model_validate({"id": "x", "control": "A",
     ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
     >>> table = simulate(exp, postings=400, effects={"B": {"applications": 1.5}}, rng=1)
@@ -95,6 +97,7 @@ def simulate(
     >>> bool(means["B"] > means["A"])
     True
     """
+    experiment = as_experiment(experiment)
     gen = np.random.default_rng(rng)
     base = profile or JOB_PROFILES[_category(experiment, job_category)]
     start = start or experiment.start or dt.date(2026, 1, 5)

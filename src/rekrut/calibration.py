@@ -267,7 +267,7 @@ def _posting_frame(
         )
     if postings.frame is None:  # another engine: bring the table into pandas and check it
         native = postings.native.collect().to_pandas()
-        postings = validate_postings(native, experiment, source=postings.source)
+        postings = validate_postings(experiment, native, source=postings.source)
     frame = postings.frame
     assert frame is not None
     missing = [c for c in by if c not in frame.columns]

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rekrut.errors import ExperimentError, InputError
 from rekrut.notes import Lang
@@ -37,11 +37,35 @@ def _emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def _experiment_and_data(args: argparse.Namespace) -> tuple[Experiment, Any]:
+def _experiment(args: argparse.Namespace) -> Experiment:
     from rekrut.model import load_experiment
 
-    experiment = load_experiment(args.experiment)
-    return experiment, args.data
+    return load_experiment(args.experiment, allow_outside=args.allow_outside)
+
+
+def _experiment_and_data(args: argparse.Namespace) -> tuple[Experiment, Any]:
+    return _experiment(args), args.data
+
+
+def _metrics(names: Sequence[str] | None) -> list[str] | None:
+    """The ``--metric`` values, each checked against the catalogue (a typo is named)."""
+    from rekrut.metrics import get_metric
+
+    return [get_metric(name).id for name in names] if names else None
+
+
+def _output_file(path: str) -> Path:
+    """An output path whose folder exists: rekrut writes the file, never a missing folder."""
+    out = Path(path)
+    _existing_folder(out.parent, path)
+    if out.is_dir():
+        raise InputError("this is a folder; give a file name", file=path)
+    return out
+
+
+def _existing_folder(folder: Path, path: str) -> None:
+    if not folder.is_dir():
+        raise InputError(f"the folder {str(folder)!r} does not exist; create it first", file=path)
 
 
 def _table_text(result: AnalysisResult) -> str:
@@ -61,6 +85,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     rows = len(postings.frame) if postings.frame is not None else "all"
     kind = "per-posting rows" if postings.granularity == "postings" else "arm totals"
     _emit(f"OK: experiment {experiment.id!r} with {len(experiment.arms)} arms; {rows} {kind}.")
+    for note in postings.notes:
+        _emit(f"note: {note.text('en')}")
     return 0
 
 
@@ -128,7 +154,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         replications=args.replications,
         method=args.method,
         by=args.by or None,
-        metrics=args.metric or None,
+        metrics=_metrics(args.metric),
         rng=args.seed,
         progress=not args.quiet,
     )
@@ -167,9 +193,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from rekrut._simulation import simulate
     from rekrut.io import write_text_atomic
-    from rekrut.model import load_experiment
 
-    experiment = load_experiment(args.experiment)
+    experiment = _experiment(args)
+    if args.out:
+        _output_file(args.out)
     spec = experiment.simulation
     postings = args.postings if args.postings is not None else (spec.postings if spec else None)
     if postings is None:
@@ -206,8 +233,9 @@ def _cmd_power(args: argparse.Namespace) -> int:
 
 def _analytic_power(args: argparse.Namespace) -> int:
     import rekrut.power as power
+    from rekrut.metrics import get_metric
 
-    metric = args.metric or "applications_per_posting"
+    metric = get_metric(args.metric).id if args.metric else "applications_per_posting"
     try:
         if args.postings_per_arm is not None and args.lift is None:
             result = power.minimum_detectable_lift(
@@ -253,10 +281,10 @@ def _analytic_power(args: argparse.Namespace) -> int:
 
 def _simulated_power(args: argparse.Namespace) -> int:
     from rekrut._power_sim import effects_for_lift, simulate_power
-    from rekrut.model import load_experiment
+    from rekrut.metrics import get_metric
 
-    experiment = load_experiment(args.experiment)
-    metric = args.metric or experiment.primary_metric
+    experiment = _experiment(args)
+    metric = get_metric(args.metric).id if args.metric else experiment.primary_metric
     try:
         effects = effects_for_lift(experiment, metric, args.lift)
     except ValueError as exc:
@@ -310,6 +338,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     experiment, data = _experiment_and_data(args)
     if Path(args.out).suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
         raise InputError("the report file must end in .html or .md", file=args.out)
+    _output_file(args.out)
     result = analyze(experiment, data, method=args.method, rng=args.seed)
     path = write_report(
         result, args.out, lang=args.lang, peers=_report_peers(experiment, args.kpis)
@@ -342,7 +371,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 
     experiment, data = _experiment_and_data(args)
     result = monitor(
-        experiment, data, metrics=args.metric or None, every=args.every, spending=args.spending
+        experiment, data, metrics=_metrics(args.metric), every=args.every, spending=args.spending
     )
     if args.format == "json":
         _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -366,6 +395,15 @@ def _cmd_peers(args: argparse.Namespace) -> int:
     import rekrut.peers as peers
     from rekrut.io import read_table
 
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("job_category", "period", "by")
+        if getattr(args, name)
+    ]
+    if given and not args.kpis:
+        raise InputError(
+            f"{given[0]} compares KPIs: give them with --kpis FILE (or --kpis example)"
+        )
     found = peers.find(args.municipality, k=args.k)
     payload: dict[str, Any] = {"peers": found.to_dict()}
     text = [found.table.round(3).to_string(index=False)]
@@ -533,13 +571,30 @@ def _report_peers(experiment: Experiment, kpis_path: str | None) -> Any:
     return comparison.table[columns].round(3)
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from rekrut._init import propose_experiment, write_proposal
+
+    out = _output_file(args.out)
+    if out.exists():
+        raise InputError("the file exists; rekrut init never overwrites a file", file=args.out)
+    proposal = propose_experiment(args.data, out, sheet=args.sheet)
+    write_proposal(proposal, out)
+    lines = [f"wrote {out}; it validates against {args.data}. Check before you analyse:"]
+    lines += [f"  - {check}" for check in proposal.checks]
+    _emit("\n".join(lines))
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from rekrut.analysis import analyze
     from rekrut.io import write_text_atomic
 
     path = demo_experiment_path()
-    result = analyze(path)
     out = Path(args.out)
+    _existing_folder(out.parent, args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("this is a file; give a folder for the demo's results", file=args.out)
+    result = analyze(path)
     write_text_atomic(out / "results.json", result.to_json())
     write_text_atomic(out / "results.csv", result.table.to_csv(index=False, lineterminator="\n"))
     written = ["results.json", "results.csv"]
@@ -560,8 +615,15 @@ def _demo_report(result: AnalysisResult, out: Path, lang: Lang) -> list[str]:
     return [f"{stem}.html", f"{stem}.md"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line on standard error and exit code 2, like every bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rekrut",
         description="Recruitment experiments for Danish municipalities: analyse job-ad variants "
         "and channels with honest uncertainty.",
@@ -578,6 +640,15 @@ def _parser() -> argparse.ArgumentParser:
     demo = add("demo", _cmd_demo, "Analyse the bundled demo experiment and write its results.")
     demo.add_argument("--out", default="rekrut-demo", help="output folder (default: rekrut-demo)")
     demo.add_argument("--lang", choices=("da", "en"), default="da")
+
+    init = add(
+        "init",
+        _cmd_init,
+        "Propose a commented experiment file from a posting file (CSV or Excel).",
+    )
+    init.add_argument("data", help="posting file: CSV, Excel (.xlsx) or OpenDocument (.ods)")
+    init.add_argument("--out", required=True, help="experiment file to write (never overwritten)")
+    init.add_argument("--sheet", help="the spreadsheet's sheet (default: the first)")
 
     validate = add("validate", _cmd_validate, "Check an experiment file and its data.")
     validate.add_argument("experiment", help="experiment file (TOML)")
@@ -747,17 +818,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate_.add_argument("--seed", type=int, default=None)
     simulate_.add_argument("--out", help="CSV file to write (default: standard output)")
+    for command in (validate, analyze_, check, power, monitor_, report, simulate_):
+        command.add_argument(
+            "--allow-outside",
+            action="store_true",
+            help="read a data file outside the experiment file's folder",
+        )
     return parser
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning from the library as one line on standard error, like an error."""
+    text = " ".join(str(message).split())
+    sys.stderr.write(f"rekrut: warning: {text}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    import warnings
+
     args = _parser().parse_args(argv)
+    shown = warnings.showwarning
+    warnings.showwarning = _one_line_warning
     try:
         code: int = args.handler(args)
     except InputError as exc:
         sys.stderr.write(f"rekrut: error: {exc}\n")
         return 2
+    finally:
+        warnings.showwarning = shown
     return code
 
 

@@ -7,7 +7,16 @@ clear line and exit with code 2.
 
 from __future__ import annotations
 
-__all__ = ["DataError", "ExperimentError", "InputError", "RekrutWarning"]
+from collections.abc import Sequence
+
+__all__ = [
+    "DataError",
+    "ExperimentError",
+    "InputError",
+    "RekrutWarning",
+    "UnknownNameError",
+    "unknown_name",
+]
 
 
 class RekrutWarning(UserWarning):
@@ -71,3 +80,28 @@ class ExperimentError(InputError):
 
 class DataError(InputError):
     """A posting, KPI or reference table breaks its data contract."""
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name (metric, job category …) that is not among the known ones.
+
+    Also a ``KeyError``, as a failed look-up always was.
+    """
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+def unknown_name(kind: str, value: object, known: Sequence[str]) -> str:
+    """``unknown metric 'fillrate'; did you mean 'fill_rate'? Known: …`` for a name not known.
+
+    Examples
+    --------
+    >>> unknown_name("job category", "sygeplejersker", ["sygeplejerske", "laerer"])
+    "unknown job category 'sygeplejersker'; did you mean 'sygeplejerske'? Known: sygeplejerske, laerer"
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ";"
+    return f"unknown {kind} {value!r}{hint} Known: {', '.join(str(k) for k in known)}"

@@ -7,12 +7,15 @@ over the target only when it is complete, so a failed run never leaves a half-wr
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rekrut.errors import DataError
@@ -30,42 +33,256 @@ __all__ = [
 _NA_VALUES = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (comma or semicolon separated), TSV or Parquet file.
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None
+) -> pd.DataFrame:
+    r"""Read a posting or KPI table: CSV, TSV, Excel (``.xlsx``, ``.xls``), OpenDocument
+    (``.ods``) or Parquet.
 
-    CSV cells are read as text so that validation can name the exact row and column of a bad
-    value; blank cells and ``NA`` are missing values.
+    CSV files may be UTF-8 (with or without a byte-order mark), UTF-16 (with a byte-order mark,
+    as Excel's "Unicode-tekst" writes it) or, when they are not valid UTF-8, Windows-1252 (Excel's
+    "CSV (semikolonsepareret)" on a Danish Windows). The separator (comma, semicolon or tab) is
+    the one the header line uses; a header that could be split more than one way is an error.
+    Cells are read as text, so that validation can name the exact row and column of a bad value
+    and read Danish numbers and dates column by column; blank cells and ``NA`` are missing
+    values.
+
+    Spreadsheets are read with python-calamine (the ``excel`` extra): the first sheet unless
+    ``sheet`` names one (by name, or by 0-based position); numeric cells stay numbers and date
+    cells dates; text cells stay text.
+
+    In every format, empty rows and columns at the end (Excel often keeps them) are dropped, and a
+    header that appears twice, or a column with values but no header, is an error.
 
     Raises
     ------
     DataError
-        If the file is missing, empty or cannot be parsed.
+        If the file is missing, empty or cannot be parsed; the message names the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = file.write_bytes("Kanal;Antal ansøgere\nJobnet;1.000\n;\n".encode("cp1252"))
+    >>> read_table(file).to_dict("records")
+    [{'Kanal': 'Jobnet', 'Antal ansøgere': '1.000'}]
     """
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", file=str(path))
-    suffix = path.suffix.lower()
     try:
-        if suffix == ".parquet":
+        kind = _file_kind(path)
+        if kind == "parquet":
             return pd.read_parquet(path)
-        sep = "\t" if suffix == ".tsv" else _sniff_separator(path)
-        return pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=_NA_VALUES,
-            encoding="utf-8-sig",
-        )
+        if kind == "workbook":
+            return _read_workbook(path, sheet)
+        if sheet is not None:
+            raise DataError("'sheet' applies to Excel and OpenDocument files only", file=str(path))
+        return _read_csv(path, encoding)
     except pd.errors.EmptyDataError:
         raise DataError("the file is empty", file=str(path)) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+    except (pd.errors.ParserError, UnicodeError, ValueError, OSError) as exc:
+        if isinstance(exc, DataError):
+            raise
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read the table ({detail})", file=str(path)) from None
 
 
+_WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+
+
+def _file_kind(path: Path) -> str:
+    """``"parquet"``, ``"workbook"`` or ``"text"``, by suffix and by the file's first bytes.
+
+    A spreadsheet saved under a ``.csv`` name is still read as a spreadsheet: Excel and
+    OpenDocument files are zip archives (or, for old ``.xls``, OLE2 files) and say so in their
+    first bytes.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return "parquet"
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if suffix in _WORKBOOK_SUFFIXES or magic.startswith((b"PK\x03\x04", _OLE2_MAGIC)):
+        return "workbook"
+    return "text"
+
+
+_OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def _read_workbook(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        import python_calamine
+    except ImportError:
+        raise DataError(
+            "reading Excel and OpenDocument files needs python-calamine: "
+            "pip install 'rekrut[excel]'",
+            file=str(path),
+        ) from None
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = list(workbook.sheet_names)
+        if sheet is None:
+            chosen = workbook.get_sheet_by_index(0)
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                msg = f"there is no sheet number {sheet} (counting from 0); sheets: {names}"
+                raise DataError(msg, file=str(path))
+            chosen = workbook.get_sheet_by_index(sheet)
+        elif sheet not in names:
+            raise DataError(f"there is no sheet {sheet!r}; sheets: {names}", file=str(path))
+        else:
+            chosen = workbook.get_sheet_by_name(sheet)
+        rows = chosen.to_python(skip_empty_area=False)
+    except DataError:
+        raise
+    except Exception as exc:  # calamine raises its own types for damaged or protected files
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"cannot read the spreadsheet ({detail})", file=str(path)) from None
+    cells = [[None if _blank(cell) else cell for cell in row] for row in rows]
+    frame = pd.DataFrame(cells, dtype=object) if cells else pd.DataFrame()
+    return _with_header(frame, path).infer_objects()
+
+
+def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    text = _decoded(path, encoding)
+    sep = "\t" if path.suffix.lower() == ".tsv" else _separator(text, path)
+    raw = pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_values=_NA_VALUES,
+        skip_blank_lines=True,
+    )
+    return _with_header(raw, path)
+
+
+def _decoded(path: Path, encoding: str | None) -> str:
+    """The file's text: a declared encoding, else by byte-order mark, else UTF-8, else cp1252."""
+    data = path.read_bytes()
+    if encoding is not None:
+        return data.decode(encoding)
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise DataError(
+            "the file looks like UTF-16 without a byte-order mark; save it as UTF-8 "
+            "(CSV UTF-8 in Excel)",
+            file=str(path),
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"the file is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1}); "
+            "save it as CSV UTF-8",
+            file=str(path),
+        ) from None
+
+
+_SEPARATORS = (";", "\t", ",")
+
+
+def _separator(text: str, path: Path) -> str:
+    """The separator the header line uses: the one of ``;``, tab and ``,`` it holds most of.
+
+    A header with as many of two kinds (``a;b,c``) cannot be split safely and is an error.
+    """
+    header = next((line for line in io.StringIO(text) if line.strip()), "")
+    counts = {sep: _unquoted_count(header, sep) for sep in _SEPARATORS}
+    best = max(counts.values())
+    if best == 0:
+        return ","
+    tied = [sep for sep, count in counts.items() if count == best]
+    if len(tied) > 1:
+        shown = " and ".join(repr(sep) for sep in tied)
+        raise DataError(
+            f"the header line holds as many {shown} separators; cannot tell which separates "
+            "the columns (save the file with one separator)",
+            file=str(path),
+            row=1,
+        )
+    return tied[0]
+
+
+def _unquoted_count(line: str, sep: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == sep and not quoted:
+            count += 1
+    return count
+
+
+def _with_header(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A table from a frame of cells whose first row is the header.
+
+    Trailing empty rows and columns are dropped; a repeated header, or a column with values but
+    no header, is an error naming the file and the column. Works on whole columns, so a large
+    CSV costs a few passes over it.
+    """
+    filled = raw.notna().to_numpy()
+    rows = np.flatnonzero(filled.any(axis=1)) if raw.shape[1] else np.zeros(0, int)
+    if rows.size == 0:
+        raise DataError("the file is empty", file=str(path))
+    used = np.flatnonzero(filled.any(axis=0))
+    cells = raw.iloc[: rows[-1] + 1, : used[-1] + 1]
+    header = [_header_text(cell) for cell in cells.iloc[0]]
+    for i, name in enumerate(header):
+        if not name:
+            raise DataError(
+                f"column {_column_letter(i)} has values but no header; give it a name or delete it",
+                file=str(path),
+                row=1,
+            )
+        if name in header[:i]:
+            first = _column_letter(header.index(name))
+            raise DataError(
+                f"two columns have this header ({first} and {_column_letter(i)}); rename or "
+                "remove one of them",
+                file=str(path),
+                row=1,
+                column=name,
+            )
+    body = cells.iloc[1:].reset_index(drop=True)
+    body.columns = pd.Index(header)
+    return body
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _header_text(cell: Any) -> str:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column position (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def read_text(path: str | Path) -> str:
-    """The text of a UTF-8 file (an experiment file, a template).
+    """The text of a UTF-8 file (an experiment file, a template); a byte-order mark is dropped.
 
     Examples
     --------
@@ -73,7 +290,7 @@ def read_text(path: str | Path) -> str:
     >>> read_text(demo_experiment_path()).lstrip().startswith(("#", "id", "["))
     True
     """
-    return Path(path).read_text(encoding="utf-8")
+    return Path(path).read_text(encoding="utf-8-sig")
 
 
 def read_resource_table(name: str, dtype: dict[str, Any]) -> pd.DataFrame:
@@ -107,12 +324,6 @@ def scan_parquet(path: str | Path) -> Any:
     except ImportError:  # pragma: no cover - duckdb is an optional extra
         return None
     return duckdb.read_parquet(str(path))
-
-
-def _sniff_separator(path: Path) -> str:
-    with path.open(encoding="utf-8-sig", errors="replace") as handle:
-        header = handle.readline()
-    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _new_file_mode(path: Path) -> int:

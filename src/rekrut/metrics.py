@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from rekrut.errors import UnknownNameError, unknown_name
+
 __all__ = ["METRICS", "Metric", "MetricKind", "get_metric"]
 
 MetricKind = Literal["count", "proportion", "ratio", "duration"]
@@ -210,7 +212,8 @@ METRICS: dict[str, Metric] = {metric.id: metric for metric in _CATALOGUE}
 
 
 def get_metric(metric_id: str) -> Metric:
-    """Return the metric ``metric_id`` or raise ``KeyError`` listing the known ids.
+    """Return the metric ``metric_id``, or raise an ``UnknownNameError`` (a ``KeyError``) that
+    suggests the closest id and lists the known ones.
 
     Examples
     --------
@@ -220,5 +223,4 @@ def get_metric(metric_id: str) -> Metric:
     try:
         return METRICS[metric_id]
     except KeyError:
-        known = ", ".join(METRICS)
-        raise KeyError(f"unknown metric {metric_id!r}; known metrics: {known}") from None
+        raise UnknownNameError(unknown_name("metric", metric_id, list(METRICS))) from None

@@ -7,8 +7,10 @@ All models are immutable pydantic models. An experiment is read from a TOML file
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -33,9 +35,11 @@ __all__ = [
     "BayesPlan",
     "Channel",
     "CostModel",
+    "DataSource",
     "Experiment",
     "Look",
     "SimulationSpec",
+    "as_experiment",
     "load_experiment",
     "normalize_kommunekode",
 ]
@@ -123,6 +127,72 @@ class Arm(_Frozen):
     variant: str = "standard"
     channel: str = Field(min_length=1)
     weight: float = Field(1.0, gt=0)
+
+
+COUNT_COLUMNS = (
+    "postings",
+    "impressions",
+    "clicks",
+    "applications",
+    "qualified",
+    "interviews",
+    "hires",
+    "retained_12m",
+    "filled",
+    "reposted",
+)
+"""Columns that hold non-negative whole numbers (``filled`` is derived from ``hires``)."""
+
+AMOUNT_COLUMNS = ("cost_dkk", "days_to_hire", "days_open")
+"""Columns that hold non-negative amounts (DKK, days)."""
+
+POSTING_COLUMNS = (
+    *("posting_id", "arm", "variant", "channel", "job_category", "published"),
+    *(column for column in COUNT_COLUMNS if column != "filled"),
+    *AMOUNT_COLUMNS,
+)
+"""The columns of the posting-table contract (see the data-contracts reference)."""
+
+
+class DataSource(_Frozen):
+    """Where the data are and how the file writes them (the ``[data]`` table).
+
+    ``path`` is the file (CSV, Excel, OpenDocument or Parquet), relative to the experiment file;
+    ``sheet`` a spreadsheet's sheet (name, or 0-based number; default the first);
+    ``date_format`` the format of non-ISO dates (``"DD-MM-YYYY"`` or ``"%d-%m-%Y"``);
+    ``decimal`` the decimal mark of numbers written as text (``","`` Danish, ``"."``);
+    ``exported`` the day the data were exported (postings dated later are flagged; default:
+    the day of the analysis); ``columns`` maps rekrut's column names to the file's headers
+    (``applications = "Antal ansøgere"``).
+
+    Examples
+    --------
+    >>> DataSource.model_validate({"path": "opslag.xlsx", "columns": {"arm": "Kanal"}}).columns
+    {'arm': 'Kanal'}
+    """
+
+    path: str = Field(min_length=1)
+    sheet: str | int | None = None
+    date_format: str | None = None
+    decimal: Literal[",", "."] | None = None
+    exported: dt.date | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, header in value.items():
+            if name not in POSTING_COLUMNS:
+                close = difflib.get_close_matches(name, POSTING_COLUMNS, n=1, cutoff=0.75)
+                if close:
+                    raise ValueError(f"unknown column {name!r}; did you mean {close[0]!r}?")
+            if not header.strip():
+                raise ValueError(f"the header for {name!r} is blank")
+        headers = list(value.values())
+        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        if repeated:
+            raise ValueError(f"the header {repeated[0]!r} is mapped to two columns")
+        return value
 
 
 class Look(_Frozen):
@@ -254,7 +324,7 @@ class Experiment(_Frozen):
     end: dt.date | None = None
     planned_postings: int | None = Field(None, gt=0)
     hypothesis: str = ""
-    data: str | None = None
+    data: DataSource | None = None
     arms: tuple[Arm, ...] = Field(min_length=2)
     channels: tuple[Channel, ...] = ()
     variants: tuple[AdVariant, ...] = ()
@@ -262,6 +332,11 @@ class Experiment(_Frozen):
     bayes: BayesPlan = BayesPlan()
     simulation: SimulationSpec | None = None
     source: Path | None = Field(None, exclude=True)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_path(cls, value: Any) -> Any:
+        return {"path": value} if isinstance(value, str | Path) else value
 
     @field_validator("municipality", mode="before")
     @classmethod
@@ -351,9 +426,15 @@ class Experiment(_Frozen):
         return channel.name_en if lang == "en" and channel.name_en else channel.name
 
     @property
+    def data_source(self) -> DataSource | None:
+        """The ``data`` entry (a plain ``data = "file.csv"`` becomes a :class:`DataSource`)."""
+        return self.data
+
+    @property
     def data_path(self) -> Path | None:
         """The data file named in the experiment, resolved against the experiment file."""
-        return None if self.data is None else self._resolve(self.data)
+        source = self.data_source
+        return None if source is None else self._resolve(source.path)
 
     @property
     def prior_path(self) -> Path | None:
@@ -365,6 +446,25 @@ class Experiment(_Frozen):
         if not path.is_absolute() and self.source is not None:
             path = self.source.parent / path
         return path
+
+    def check_data_inside(self) -> None:
+        """Refuse a data file outside the experiment file's folder (symlinks resolved).
+
+        An experiment file names its data; one shared by e-mail or kept in a common folder
+        should not be able to make rekrut read ``../../etc/passwd``. Pass
+        ``allow_outside=True`` to :func:`load_experiment` (``--allow-outside``) to allow it.
+        """
+        path = self.data_path
+        if path is None or self.source is None:
+            return
+        folder = self.source.parent.resolve()
+        if not path.resolve().is_relative_to(folder):
+            raise ExperimentError(
+                f"the data file {str(path)!r} is outside the experiment's folder {str(folder)!r}; "
+                "move it there or allow it with --allow-outside (allow_outside=True)",
+                file=str(self.source),
+                column="data",
+            )
 
 
 def _complete(
@@ -393,33 +493,115 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 
 
 def experiment_from_mapping(data: Mapping[str, Any], *, source: Path | None = None) -> Experiment:
-    """Validate ``data`` as an experiment, turning pydantic errors into one ExperimentError."""
+    """Validate ``data`` as an experiment, turning pydantic errors into one ExperimentError.
+
+    An unknown key is reported before anything else (a misspelt ``kontrol`` would otherwise show
+    as a missing ``control``), with the closest known key and the list of valid ones.
+    """
     try:
         return Experiment.model_validate({**data, "source": source})
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         message = first["msg"].removeprefix("Value error, ")
+        loc = tuple(first["loc"])
         if first["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
-        key = _key_path(tuple(first["loc"])) or None
+            message = _unknown_key_message(loc)
+        key = _key_path(loc) or None
         if key is None and message.startswith("["):
             key, _, message = message[1:].partition("] ")
         raise ExperimentError(message, file=str(source) if source else None, column=key) from None
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def _unknown_key_message(loc: tuple[int | str, ...]) -> str:
+    """``unknown key 'kontrol'; did you mean 'control'? Valid keys: …`` for a key at ``loc``."""
+    known = _known_keys(loc[:-1])
+    name = str(loc[-1])
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key {name!r}{hint} Valid keys here: {', '.join(known)}"
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model at ``loc`` (a path of keys and list positions) accepts."""
+    model: type[BaseModel] = Experiment
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        inner = _model_in(field.annotation) if field is not None else None
+        if inner is None:
+            break
+        model = inner
+    return [name for name in model.model_fields if name != "source"]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``tuple[Arm, ...]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+MAX_NESTING = 16
+"""How deep tables and arrays may nest in an experiment file (real files use three levels)."""
+
+
+def _nesting(value: Any) -> int:
+    """How deep ``value`` nests: a scalar 0, a table or array one more than its deepest item.
+
+    Counted level by level (no recursion), and only up to one past the limit.
+    """
+    depth, level = 0, [value]
+    while depth <= MAX_NESTING:
+        containers = [node for node in level if isinstance(node, dict | list)]
+        if not containers:
+            break
+        depth += 1
+        level = [
+            item
+            for node in containers
+            for item in (node.values() if isinstance(node, dict) else node)
+        ]
+    return depth
+
+
+def as_experiment(experiment: Experiment | str | Path) -> Experiment:
+    """An :class:`Experiment` as it is, or the one an experiment file describes.
+
+    Every public function that takes an experiment takes either, through this.
+    """
+    if isinstance(experiment, Experiment):
+        return experiment
+    if isinstance(experiment, str | Path):
+        return load_experiment(experiment)
+    raise ExperimentError(
+        f"expected an Experiment or the path of an experiment file, got a "
+        f"{type(experiment).__name__}"
+    )
+
+
+def load_experiment(path: str | Path, *, allow_outside: bool = False) -> Experiment:
     """Read an experiment from a TOML file.
 
     Parameters
     ----------
     path
-        The experiment file. A ``data`` key in it is resolved relative to the file.
+        The experiment file (UTF-8, with or without a byte-order mark). A ``data`` path (or
+        ``[data]`` table) in it is resolved relative to the file.
+    allow_outside
+        Allow the data file to lie outside the experiment file's folder. By default a data path
+        that leads out of it (``../``, an absolute path, a symbolic link) is an error.
 
     Raises
     ------
     ExperimentError
-        If the file is missing, is not valid TOML or does not describe a valid experiment; the
-        message names the file and the key at fault.
+        If the file is missing, is not valid TOML, nests tables deeper than 16 levels or does
+        not describe a valid experiment; the message names the file and the key at fault.
 
     Examples
     --------
@@ -431,10 +613,20 @@ def load_experiment(path: str | Path) -> Experiment:
     path = Path(path)
     try:
         raw = tomllib.loads(read_text(path))
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         raise ExperimentError("file not found", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError(f"not valid TOML ({exc})", file=str(path)) from None
     except UnicodeDecodeError:
         raise ExperimentError("not a UTF-8 text file", file=str(path)) from None
-    return experiment_from_mapping(raw, source=path)
+    except RecursionError:
+        raise ExperimentError(_TOO_DEEP, file=str(path)) from None
+    if _nesting(raw) > MAX_NESTING:
+        raise ExperimentError(_TOO_DEEP, file=str(path))
+    experiment = experiment_from_mapping(raw, source=path)
+    if not allow_outside:
+        experiment.check_data_inside()
+    return experiment
+
+
+_TOO_DEEP = f"tables or arrays nest more than {MAX_NESTING} levels deep; this is no experiment file"

@@ -314,6 +314,26 @@ NOTES: dict[str, dict[Lang, str]] = {
         "er lært af dette forsøg. Den forudsætter, at effekten var så godt kendt på forhånd; "
         "er den ikke, trækkes resultatet mod den. Sammenlign med analysen uden prior.",
     },
+    "outside_period": {
+        "en": "{count} postings are dated outside the experiment's period {start} – {end} "
+        "(first: {date}, row {row}); they are included in the analysis — check the dates, or "
+        "the period in the experiment file.",
+        "da": "{count} opslag er dateret uden for forsøgets periode {start} – {end} "
+        "(første: {date}, række {row}); de indgår i analysen — kontrollér datoerne eller "
+        "perioden i forsøgsfilen.",
+    },
+    "after_export": {
+        "en": "{count} postings are dated after the data were exported ({exported}) (first: "
+        "{date}, row {row}); such dates cannot be right — check the date column and its format.",
+        "da": "{count} opslag er dateret efter, at data blev trukket ({exported}) (første: "
+        "{date}, række {row}); de datoer kan ikke passe — kontrollér datokolonnen og dens format.",
+    },
+    "posting_in_two_arms": {
+        "en": "{count} postings appear in more than one arm (first: {posting}); with postings "
+        "randomised, a posting belongs to one arm, and its applicants are counted twice here.",
+        "da": "{count} opslag optræder i mere end én gruppe (første: {posting}); når opslag er "
+        "fordelt tilfældigt, hører et opslag til én gruppe, og dets ansøgere tælles her to gange.",
+    },
 }
 
 

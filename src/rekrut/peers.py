@@ -24,7 +24,7 @@ from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_pane
 from rekrut._panel import PANEL_INITIATIVES, example_panel, kpi_frame, synthetic_panel
 from rekrut._statbank import read_statbank
 from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
-from rekrut.errors import DataError, InputError
+from rekrut.errors import DataError, InputError, UnknownNameError, unknown_name
 from rekrut.io import read_resource_table, to_pandas
 from rekrut.model import normalize_kommunekode
 
@@ -313,6 +313,12 @@ class PeerComparison:
         }
 
 
+def _check_known(kind: str, value: str, values: pd.Series, column: str) -> None:
+    known = sorted({str(v) for v in values.dropna().unique()})
+    if value not in known:
+        raise UnknownNameError(unknown_name(kind, value, known), column=column)
+
+
 def compare(
     kpis: Any,
     municipality: str | int,
@@ -363,8 +369,10 @@ def compare(
     data = validate_kpis(kpis, reference=reference)
     code = _code(municipality)
     if job_category is not None:
+        _check_known("job category", job_category, data["job_category"], "job_category")
         data = data[data["job_category"] == job_category]
     if period is not None:
+        _check_known("period", str(period), data["period"].astype(str), "period")
         data = data[data["period"].astype(str) == str(period)]
     data = data.groupby([*keys, "kommunekode"], as_index=False, sort=False)[list(KPI_COLUMNS)].sum()
     data = data.assign(

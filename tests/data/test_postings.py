@@ -219,7 +219,9 @@ def test_summary_by_group_keeps_every_arm(two_arm: rk.Experiment) -> None:
 
 def test_a_header_that_appears_twice_is_refused(tmp_path: Path, experiment: rk.Experiment) -> None:
     path = csv(tmp_path, [row + ",3" for row in GOOD], header=HEADER + ",applications ")
-    with pytest.raises(rk.DataError, match=r"postings\.csv, column applications: two columns"):
+    with pytest.raises(
+        rk.DataError, match=r"postings\.csv, row 1, column applications: two columns"
+    ):
         load_postings(experiment, path)
 
 

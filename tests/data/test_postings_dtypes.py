@@ -89,7 +89,7 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def outcome(frame: pd.DataFrame, experiment: rk.Experiment) -> object:
     try:
-        return comparable(validate_postings(frame, experiment).frame)
+        return comparable(validate_postings(experiment, frame).frame)
     except rk.DataError as error:
         return (str(error), error.row, error.column)
 
@@ -109,7 +109,7 @@ BAD_CELLS = [
     ("applications", 1, -1, 2, "must not be negative"),
     ("hires", 2, 30, 3, r"hires \(30\) exceeds applications \(25\)"),
     ("arm", 3, "C", 4, "unknown arm 'C'"),
-    ("arm", 0, None, 1, "unknown arm"),  # shown as None, nan or <NA> by dtype
+    ("arm", 0, None, 1, "the arm is blank"),
     ("posting_id", 4, "p3", 5, "posting 'p3' appears twice in this arm"),
     ("posting_id", 4, " p3 ", 5, "posting 'p3' appears twice in this arm"),
     ("reposted", 1, 2, 2, "must be 0 or 1"),
@@ -136,7 +136,7 @@ def test_every_dtype_gives_the_same_error(
     except (TypeError, ValueError):
         pytest.skip("this dtype cannot hold the bad value")
     with pytest.raises(rk.DataError, match=message) as info:
-        validate_postings(frame, experiment)
+        validate_postings(experiment, frame)
     assert (info.value.file, info.value.row, info.value.column) == ("table", row, column)
 
 
@@ -148,14 +148,14 @@ def test_fractional_and_text_counts_are_named_with_their_value(
         bad.loc[2, "applications"] = value
         for frame in (bad, bad.astype({"applications": "category"})):
             with pytest.raises(rk.DataError, match=message) as info:
-                validate_postings(frame, experiment)
+                validate_postings(experiment, frame)
             assert (info.value.row, info.value.column) == (3, "applications")
 
 
 def test_whitespace_around_arm_labels_is_accepted(experiment: rk.Experiment) -> None:
     padded = pd.DataFrame(ROWS).assign(arm=[" A", "A ", "\tB", "B", " B "])
     for frame in (padded, padded.astype({"arm": "category"}), as_object(padded)):
-        data = validate_postings(frame, experiment)
+        data = validate_postings(experiment, frame)
         assert data.frame["arm"].tolist() == ["A", "A", "B", "B", "B"]
         assert data.frame["channel"].tolist() == ["jobnet"] * 2 + ["facebook"] * 3
 
@@ -163,12 +163,12 @@ def test_whitespace_around_arm_labels_is_accepted(experiment: rk.Experiment) -> 
 def test_the_first_bad_row_is_named(experiment: rk.Experiment) -> None:
     frame = pd.DataFrame(ROWS).assign(applications=[10, 0, -3, 7, -1])
     with pytest.raises(rk.DataError, match=r"got -3") as info:
-        validate_postings(frame, experiment)
+        validate_postings(experiment, frame)
     assert info.value.row == 3
     # the unknown label seen last in table order but first among distinct values is not named
     arms = pd.Categorical(["A", "A", "X", "B", "Y"], categories=["Y", "X", "A", "B"])
     with pytest.raises(rk.DataError, match="unknown arm 'X'") as info:
-        validate_postings(pd.DataFrame(ROWS).assign(arm=arms), experiment)
+        validate_postings(experiment, pd.DataFrame(ROWS).assign(arm=arms))
     assert info.value.row == 3
 
 
@@ -186,14 +186,14 @@ def test_first_bad_row_in_a_long_table(experiment: rk.Experiment) -> None:
     )
     frame.loc[[650_001, 690_000], "qualified"] = 2
     with pytest.raises(rk.DataError, match=r"qualified \(2\) exceeds applications") as info:
-        validate_postings(frame, experiment)
+        validate_postings(experiment, frame)
     assert info.value.row == 650_002
 
 
 def test_numeric_columns_are_not_copied(experiment: rk.Experiment) -> None:
     """A table of millions of rows is not doubled in memory: numpy counts are checked in place."""
     frame = pd.DataFrame(ROWS)
-    out = validate_postings(frame, experiment).frame
+    out = validate_postings(experiment, frame).frame
     for column in ("applications", "cost_dkk"):
         assert np.shares_memory(out[column].to_numpy(), frame[column].to_numpy())
     assert isinstance(out["arm"].dtype, pd.CategoricalDtype)
@@ -212,10 +212,10 @@ def test_text_numbers_dates_and_flags_are_parsed_per_value(experiment: rk.Experi
         }
     )
     with pytest.raises(rk.DataError, match="blank") as info:
-        validate_postings(text, experiment)
+        validate_postings(experiment, text)
     assert (info.value.row, info.value.column) == (4, "applications")
     text = text.assign(applications=["3", " 4 ", "3", "0"])
-    out = validate_postings(text, experiment).frame
+    out = validate_postings(experiment, text).frame
     assert out["applications"].tolist() == [3.0, 4.0, 3.0, 0.0]
     assert out["cost_dkk"].tolist() == [1250.5, 99.0, 1250.5, 0.0]
     assert out["reposted"].tolist() == [1.0, 0.0, 1.0, 0.0]
@@ -226,7 +226,7 @@ def test_text_numbers_dates_and_flags_are_parsed_per_value(experiment: rk.Experi
     ]
     assert pd.isna(out["published"].iloc[3])
     with pytest.raises(rk.DataError, match="'someday' is not a date") as info:
-        validate_postings(text.assign(published=["2025-01-02", "someday", "x", ""]), experiment)
+        validate_postings(experiment, text.assign(published=["2025-01-02", "someday", "x", ""]))
     assert info.value.row == 2
 
 
@@ -236,7 +236,7 @@ def test_mixed_python_values_keep_their_own_text(experiment: rk.Experiment) -> N
     frame.loc[1, "applications"] = True
     frame.loc[0, "applications"] = 1
     with pytest.raises(rk.DataError, match="True is not a number") as info:
-        validate_postings(frame, experiment)
+        validate_postings(experiment, frame)
     assert info.value.row == 2
 
 
@@ -260,10 +260,10 @@ def test_variant_and_channel_columns_of_any_dtype() -> None:
         }
     )
     for form in (frame, frame.astype({"variant": "category", "channel": "category"})):
-        assert validate_postings(form, exp).frame["arm"].tolist() == ["A", "B", "C", "B"]
+        assert validate_postings(exp, form).frame["arm"].tolist() == ["A", "B", "C", "B"]
     frame.loc[3, "channel"] = "tiktok"
     with pytest.raises(rk.DataError, match="no arm has variant and channel") as info:
-        validate_postings(frame.astype({"channel": "category"}), exp)
+        validate_postings(exp, frame.astype({"channel": "category"}))
     assert (info.value.row, info.value.column) == (4, "variant")
 
 
@@ -290,14 +290,14 @@ def test_repeated_posting_ids_are_found_in_any_dtype(
     arms = ["A", "B", "B", "B", "A"]
     frame = pd.DataFrame(ROWS).assign(posting_id=pd.Series(ids, dtype=dtype), arm=arms)
     with pytest.raises(rk.DataError, match="posting 'p1' appears twice") as info:
-        validate_postings(frame, experiment)
+        validate_postings(experiment, frame)
     assert info.value.row == 5
     # the same id in two arms is one posting in two channels: allowed
-    validate_postings(frame.assign(arm=["A", "B", "B", "B", "B"]), experiment)
+    validate_postings(experiment, frame.assign(arm=["A", "B", "B", "B", "B"]))
     # a sliced table (Arrow data with an offset) is read from the right place
     tail = pd.concat([frame.iloc[:1], frame]).iloc[1:]
     with pytest.raises(rk.DataError, match="appears twice") as info:
-        validate_postings(tail, experiment)
+        validate_postings(experiment, tail)
     assert info.value.row == 5
 
 
@@ -309,17 +309,17 @@ def test_equal_hashes_of_different_ids_are_not_repeats(
 
     monkeypatch.setattr(_postings, "_text_hashes", lambda text: np.zeros(len(text[1]) - 1, "u8"))
     frame = pd.DataFrame(ROWS).astype({"posting_id": "str"})
-    validate_postings(frame, experiment)
+    validate_postings(experiment, frame)
     frame.loc[3, "posting_id"] = "p1"
     frame.loc[4, "posting_id"] = "p3"
     with pytest.raises(rk.DataError, match="posting 'p3' appears twice") as info:
-        validate_postings(frame, experiment)
+        validate_postings(experiment, frame)
     assert info.value.row == 5
 
 
 def test_padded_posting_ids_are_stripped(experiment: rk.Experiment) -> None:
     ids = pd.Series(["p1", "p2\xa0", " p3", "p4", "p5"], dtype="str")
-    out = validate_postings(pd.DataFrame(ROWS).assign(posting_id=ids), experiment).frame
+    out = validate_postings(experiment, pd.DataFrame(ROWS).assign(posting_id=ids)).frame
     assert out["posting_id"].tolist() == ["p1", "p2", "p3", "p4", "p5"]
     clean = pd.DataFrame(ROWS).astype({"posting_id": "str"})
-    assert validate_postings(clean, experiment).frame["posting_id"] is not None
+    assert validate_postings(experiment, clean).frame["posting_id"] is not None

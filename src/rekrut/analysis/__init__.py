@@ -44,7 +44,7 @@ from rekrut.analysis._table import bayesian_table, frequentist_table
 from rekrut.data import Summary, cumulative_summary, load_postings, summarize_postings
 from rekrut.meta import EffectPrior
 from rekrut.metrics import Metric, get_metric
-from rekrut.model import Experiment, load_experiment
+from rekrut.model import Experiment, as_experiment
 from rekrut.notes import Lang, Note
 from rekrut.stats import SRMResult, sample_ratio_mismatch
 
@@ -159,8 +159,7 @@ def analyze(
     >>> result.table[["metric", "arm", "control"]].to_dict("records")
     [{'metric': 'fill_rate', 'arm': 'B', 'control': 'A'}]
     """
-    if isinstance(experiment, str | Path):
-        experiment = load_experiment(experiment)
+    experiment = as_experiment(experiment)
     if method not in ("frequentist", "bayesian", "sequential", "randomization"):
         msg = (
             "method must be 'frequentist', 'bayesian', 'sequential' or 'randomization', "
@@ -187,7 +186,7 @@ def analyze(
     )
     postings = load_postings(experiment, data)
     summary = summarize_postings(experiment, postings, by=by)
-    notes: list[Note] = []
+    notes: list[Note] = list(postings.notes)
     if experiment.design == "observational":
         notes.append(Note("observational_analyze", {}))
     if method == "bayesian":

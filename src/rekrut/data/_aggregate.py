@@ -25,8 +25,9 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from rekrut.data._postings import AMOUNT_COLUMNS, BLANK_ALLOWED, COUNT_COLUMNS, INVARIANTS
+from rekrut.data._postings import BLANK_ALLOWED, COUNT_COLUMNS, INVARIANTS
 from rekrut.metrics import Metric, get_metric
+from rekrut.model import AMOUNT_COLUMNS
 
 __all__ = ["FUNNEL_COLUMNS", "STAT_NAMES", "Aggregate", "Moments", "aggregate", "aggregate_pandas"]
 

@@ -15,7 +15,10 @@ blocks of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+import difflib
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,28 +27,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rekrut.data._columns import missing_column_hint, renamed
+from rekrut.data._parse import DateProblem, DecimalMark, decide_decimal, parse_dates, parse_numbers
 from rekrut.errors import DataError
 from rekrut.metrics import get_metric
-from rekrut.model import Experiment
+from rekrut.model import AMOUNT_COLUMNS, COUNT_COLUMNS, Experiment, as_experiment
+from rekrut.notes import Note
 
-__all__ = ["COUNT_COLUMNS", "PostingData", "required_columns", "validate_postings"]
-
-COUNT_COLUMNS = (
-    "postings",
-    "impressions",
-    "clicks",
-    "applications",
-    "qualified",
-    "interviews",
-    "hires",
-    "retained_12m",
-    "filled",
-    "reposted",
-)
-"""Columns that hold non-negative whole numbers."""
-
-AMOUNT_COLUMNS = ("cost_dkk", "days_to_hire", "days_open")
-"""Columns that hold non-negative amounts (DKK, days)."""
+__all__ = [
+    "COUNT_COLUMNS",
+    "PostingData",
+    "posting_notes",
+    "required_columns",
+    "validate_postings",
+]
 
 BLANK_ALLOWED = frozenset(
     {"impressions", "clicks", "interviews", "retained_12m", "days_to_hire", "days_open"}
@@ -85,6 +80,9 @@ class PostingData:
         The narwhals LazyFrame of a table held by another engine (polars, DuckDB, Spark …).
     column_names
         The columns of ``native``.
+    notes
+        Caveats found while checking the table (postings outside the experiment's period,
+        dated after the export, or in two arms), for the analysis to carry.
     """
 
     frame: pd.DataFrame | None
@@ -92,6 +90,7 @@ class PostingData:
     source: str | None = None
     native: Any = None
     column_names: frozenset[str] = frozenset()
+    notes: tuple[Note, ...] = ()
 
     @property
     def columns(self) -> frozenset[str]:
@@ -136,7 +135,10 @@ def required_columns(metric_id: str, granularity: Granularity) -> tuple[str, ...
 
 
 def validate_postings(
-    data: pd.DataFrame, experiment: Experiment, *, source: str | Path | None = None
+    experiment: Experiment | str | Path | pd.DataFrame,
+    data: pd.DataFrame | Experiment | str | Path,
+    *,
+    source: str | Path | None = None,
 ) -> PostingData:
     """Check a posting table against the data contract and normalise it.
 
@@ -144,12 +146,18 @@ def validate_postings(
     reductions (no copy), and text is parsed once per distinct value (an arm label, a date, a
     number written with a decimal comma) rather than once per row.
 
+    Numbers written as text are read with one decimal mark for the whole table (see
+    :mod:`rekrut.data._parse`: Danish ``4.500,50 kr.`` and English ``4,500.50`` alike, never
+    guessed); dates in ISO form, or in the experiment's declared ``date_format``, or in the one
+    day/month order every cell admits. The experiment's ``[data.columns]`` mapping renames the
+    file's headers first.
+
     Parameters
     ----------
+    experiment
+        The experiment whose arms and metrics the table must serve (or its file).
     data
         The raw table (text or numbers), one row per posting or one row per arm.
-    experiment
-        The experiment whose arms and metrics the table must serve.
     source
         The file the table came from; errors then name it and count rows as a spreadsheet does
         (header = row 1). Without it, rows are counted from 1 over the data.
@@ -174,23 +182,28 @@ def validate_postings(
     >>> from rekrut.model import Experiment
     >>> exp = Experiment.model_validate({"id": "x", "control": "A",
     ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
-    >>> validate_postings(pd.DataFrame({"arm": ["A", "B"], "applications": [4, -1]}), exp)
+    >>> validate_postings(exp, pd.DataFrame({"arm": ["A", "B"], "applications": [4, -1]}))
     Traceback (most recent call last):
     ...
     rekrut.errors.DataError: table, row 2, column applications: must not be negative (got -1)
     """
+    experiment, data = _in_order(experiment, data)
     where = _Where(str(source) if source is not None else None)
     if len(data) == 0:
         raise DataError("the table has no rows", file=where.file)
-    frame = _renumbered(data, where)
+    spec = experiment.data_source
+    frame = _renumbered(data, where, spec.columns if spec else {})
     granularity: Granularity = "arm_totals" if "postings" in frame.columns else "postings"
     arms = _arms(frame, experiment, where)
     out: dict[str, pd.Series] = {"arm": pd.Series(arms, index=frame.index)}
+    text_columns = _number_text_columns(frame)
+    decimal = _decimal_mark(text_columns, spec.decimal if spec else None, where)
     for column in frame.columns:
         if column in COUNT_COLUMNS or column in AMOUNT_COLUMNS:
-            out[column] = _numbers(frame[column], column, where)
+            cells = text_columns.get(str(column))
+            out[column] = _numbers(frame[column], column, where, decimal, cells)
         elif column == "published":
-            out[column] = _dates(frame[column], where)
+            out[column] = _dates(frame[column], where, spec.date_format if spec else None)
         elif column not in out and column not in ("variant", "channel"):
             out[column] = frame[column]
     for column in ("variant", "channel"):
@@ -201,21 +214,51 @@ def validate_postings(
     _check_invariants(table, where)
     _check_columns(table, experiment, granularity, where)
     _check_arms_present(arms, experiment, where)
-    return PostingData(table, granularity, where.file)
+    notes = posting_notes(table, experiment, where.row)
+    return PostingData(table, granularity, where.file, notes=notes)
 
 
-def _renumbered(data: pd.DataFrame, where: _Where) -> pd.DataFrame:
-    """The table with headers stripped and rows numbered 0..n-1, sharing the data's columns.
+def _in_order(
+    experiment: Experiment | str | Path | pd.DataFrame, data: Any
+) -> tuple[Experiment, pd.DataFrame]:
+    """(experiment, data), accepting the old order (data, experiment) with a warning."""
+    if isinstance(experiment, pd.DataFrame) and not isinstance(data, pd.DataFrame):
+        warnings.warn(
+            "validate_postings(data, experiment) is deprecated and will be removed in 0.3; "
+            "use validate_postings(experiment, data)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        experiment, data = data, experiment
+    if not isinstance(data, pd.DataFrame) or isinstance(experiment, pd.DataFrame):
+        raise DataError(f"cannot validate a {type(data).__name__} as a posting table")
+    return as_experiment(experiment), data
+
+
+def _renumbered(data: pd.DataFrame, where: _Where, mapping: Mapping[str, str]) -> pd.DataFrame:
+    """The table with headers stripped and mapped, rows numbered 0..n-1, sharing its columns.
 
     (``rename`` and ``reset_index`` copy every column in pandas 2.) A header that appears twice
-    is refused: which of the two columns was meant cannot be told.
+    is refused: which of the two columns was meant cannot be told. A mapped header the table
+    lacks, where the table has no column of that name either, is an error listing the headers.
     """
-    names = [str(name).strip() for name in data.columns]
+    headers = [str(name).strip() for name in data.columns]
+    for name, header in mapping.items():
+        if header not in headers and name not in headers:
+            raise where.error(
+                f"the experiment maps {name} to the header {header!r}, which the table lacks; "
+                + missing_column_hint(name, headers),
+                column=header,
+            )
+    renames = renamed(headers, mapping)
+    names = [renames.get(name, name) for name in headers]
     seen: set[str] = set()
     for name in names:
         if name in seen:
             raise where.error(
-                "two columns have this header; rename or remove one of them", column=name
+                "two columns have this header (or are mapped to this name); rename or remove "
+                "one of them",
+                column=name,
             )
         seen.add(name)
     index = pd.RangeIndex(len(data))
@@ -308,10 +351,7 @@ def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Cate
         if arm_codes.min() < 0:
             pos = _first_true(lambda rows: arm_codes[rows] < 0, len(arm_codes))
             assert pos is not None
-            value = frame["arm"].iloc[pos]
-            raise where.error(
-                f"unknown arm {value!r}; the experiment's arms are {list(known)}", pos, "arm"
-            )
+            raise where.error(unknown_arm_message(frame["arm"].iloc[pos], known), pos, "arm")
         return _categorical(arm_codes, known)
     if {"variant", "channel"} <= set(frame.columns):
         v_codes, _, variants = _distinct(frame["variant"])
@@ -330,7 +370,33 @@ def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Cate
         first = {arm: ids.index(arm) for arm in known}  # codes into arm_ids order
         remap = np.array([first[arm] for arm in ids], dtype=np.int32)
         return _categorical(remap[arm_codes], known)
-    raise where.error("the table needs an 'arm' column (or 'variant' and 'channel' columns)")
+    headers = [str(c) for c in frame.columns]
+    raise where.error(
+        "the table needs an 'arm' column (or 'variant' and 'channel' columns); "
+        + missing_column_hint("arm", headers),
+        column="arm",
+    )
+
+
+def _is_missing(value: Any) -> bool:
+    missing = pd.isna(value)
+    return bool(missing) if isinstance(missing, bool | np.bool_) else False
+
+
+def unknown_arm_message(value: Any, known: Sequence[str]) -> str:
+    """``unknown arm 'Jobnett'; did you mean 'jobnet'? …`` (or: the arm cell is blank).
+
+    Examples
+    --------
+    >>> unknown_arm_message("Jobnett", ["jobnet", "facebook"])
+    "unknown arm 'Jobnett'; did you mean 'jobnet'? The experiment's arms are ['jobnet', 'facebook']"
+    """
+    if _is_missing(value) or not str(value).strip():
+        return f"the arm is blank; write one of the experiment's arms {list(known)}"
+    lowered = {arm.lower(): arm for arm in known}
+    close = difflib.get_close_matches(str(value).strip().lower(), list(lowered), n=1, cutoff=0.75)
+    hint = f"; did you mean {lowered[close[0]]!r}?" if close else ";"
+    return f"unknown arm {value!r}{hint} The experiment's arms are {list(known)}"
 
 
 def _categorical(codes: npt.NDArray[Any], categories: Sequence[str]) -> pd.Categorical:
@@ -350,7 +416,13 @@ def _arm_attribute(
     return pd.Series(_categorical(lookup[arms.codes], distinct), index=index)
 
 
-def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
+def _numbers(
+    values: pd.Series,
+    column: str,
+    where: _Where,
+    decimal: DecimalMark | None = None,
+    cells: _TextCells | None = None,
+) -> pd.Series:
     """Check a count or amount column; return it unchanged when numpy numbers, else as float64."""
     dtype = values.dtype
     unparsed = None
@@ -361,7 +433,7 @@ def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
         array = values.to_numpy(dtype=np.float64, na_value=np.nan)
         numbers = pd.Series(array, index=values.index)
     else:
-        array, unparsed = _parse_text_numbers(values, column)
+        array, unparsed = _parse_text_numbers(values, column, decimal, cells)
         numbers = pd.Series(array, index=values.index)
     size = len(array)
     floats = array.dtype.kind == "f"
@@ -370,7 +442,8 @@ def _numbers(values: pd.Series, column: str, where: _Where) -> pd.Series:
     if unparsed is None and floats and (np.isinf(low) or np.isinf(high)):
         unparsed = _first_true(lambda rows: np.isinf(array[rows]), size)
     if unparsed is not None:
-        raise where.error(f"{values.iloc[unparsed]!r} is not a number", unparsed, column)
+        hint = f" (this table writes decimals with {decimal!r})" if decimal else ""
+        raise where.error(f"{values.iloc[unparsed]!r} is not a number{hint}", unparsed, column)
     if floats and column not in BLANK_ALLOWED and np.isnan(array.sum()):
         blank = _first_true(lambda rows: np.isnan(array[rows]), size)
         if blank is not None:
@@ -391,14 +464,87 @@ def _fraction(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return fraction
 
 
-def _parse_text_numbers(values: pd.Series, column: str) -> tuple[npt.NDArray[Any], int | None]:
-    """Parse text cells (decimal comma allowed; yes/no words for flags), once per distinct value.
+def _split_cells(values: pd.Series) -> tuple[pd.Series, npt.NDArray[np.float64] | None]:
+    """A spreadsheet column of numbers and text: the text cells, and the numbers (else NaN).
+
+    Only object columns (cells of mixed Python types, as a spreadsheet gives) are split; a text
+    column comes back as it is, with None.
+    """
+    if not _is_object(values.dtype):
+        return values, None
+    is_number = values.map(
+        lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_),
+        na_action="ignore",
+    )
+    mask = is_number.fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        return values, None
+    given = np.full(len(values), np.nan)
+    given[mask] = values[mask].to_numpy(dtype=np.float64)
+    return values.where(~mask, None), given
+
+
+@dataclass(frozen=True, slots=True)
+class _TextCells:
+    """A number column's text cells, factorised once: row codes, distinct text, and the numbers
+    a spreadsheet gave as numbers (NaN elsewhere; None for a text column)."""
+
+    codes: npt.NDArray[np.integer[Any]]
+    text: pd.Series
+    given: npt.NDArray[np.float64] | None
+
+
+def _text_cells(values: pd.Series) -> _TextCells:
+    text_cells, given = _split_cells(values)
+    codes, _, text = _distinct(text_cells)
+    return _TextCells(codes, text, given)
+
+
+def _number_text_columns(frame: pd.DataFrame) -> dict[str, _TextCells]:
+    """The count and amount columns held as text (or spreadsheet cells), factorised."""
+    return {
+        str(column): _text_cells(frame[column])
+        for column in frame.columns
+        if (column in COUNT_COLUMNS or column in AMOUNT_COLUMNS)
+        and not pd.api.types.is_numeric_dtype(frame[column].dtype)
+        and not pd.api.types.is_bool_dtype(frame[column].dtype)
+    }
+
+
+def _decimal_mark(
+    cells: Mapping[str, _TextCells], declared: DecimalMark | None, where: _Where
+) -> Any:
+    """The decimal mark of the table's numbers written as text (see :func:`decide_decimal`)."""
+    text = {column: found.text for column, found in cells.items()}
+    mark, problem, culprit = decide_decimal(text, frozenset(COUNT_COLUMNS), declared)
+    if problem is not None:
+        raise where.error(problem, column=culprit)
+    return mark
+
+
+def table_decimal(
+    frame: pd.DataFrame, declared: DecimalMark | None = None
+) -> tuple[DecimalMark | None, str | None, str | None]:
+    """:func:`decide_decimal` over the count and amount columns of a table with rekrut's names."""
+    text = {column: found.text for column, found in _number_text_columns(frame).items()}
+    return decide_decimal(text, frozenset(COUNT_COLUMNS), declared)
+
+
+def _parse_text_numbers(
+    values: pd.Series,
+    column: str,
+    decimal: DecimalMark | None = None,
+    cells: _TextCells | None = None,
+) -> tuple[npt.NDArray[Any], int | None]:
+    """Parse text cells (Danish or English numbers; yes/no words for flags), once per distinct
+    value, with the table's decimal mark.
 
     Returns the numbers (NaN for blank cells) and the position of the first cell that is not a
     number (or None).
     """
-    codes, _, text = _distinct(values)
-    parsed = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    found = cells if cells is not None else _text_cells(values)
+    codes, text = found.codes, found.text
+    parsed = pd.Series(parse_numbers(text, decimal), index=text.index)
     if column in ("reposted", "filled"):
         flags = text.str.lower().map(_FLAG_WORDS, na_action="ignore")
         parsed = parsed.where(flags.isna(), flags)
@@ -409,22 +555,36 @@ def _parse_text_numbers(values: pd.Series, column: str) -> tuple[npt.NDArray[Any
     if bad.any():
         bad_rows = _recode(bad, codes, False)
         unparsed = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
-    return _recode(numbers, codes, np.nan), unparsed
+    result = _recode(numbers, codes, np.nan)
+    if found.given is not None:
+        result = np.where(np.isnan(found.given), result, found.given)
+    return result, unparsed
 
 
-def _dates(values: pd.Series, where: _Where) -> pd.Series:
+def _dates(values: pd.Series, where: _Where, date_format: str | None = None) -> pd.Series:
+    """The ``published`` column as dates: ISO, the declared format, or the only reading."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values
-    codes, uniques, text = _distinct(values)
-    parsed = pd.to_datetime(pd.Series(uniques), errors="coerce", format="mixed", dayfirst=False)
-    bad = (parsed.isna() & (text != "")).to_numpy(dtype=bool, na_value=False)
-    if bad.any():
-        bad_rows = _recode(bad, codes, False)
-        pos = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
-        assert pos is not None
-        raise where.error(f"{values.iloc[pos]!r} is not a date (use YYYY-MM-DD)", pos, "published")
-    dates = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
-    return pd.Series(dates, index=values.index)
+    given = None
+    if _is_object(values.dtype):  # a spreadsheet's date cells are dates, whatever the format
+        is_date = values.map(lambda v: isinstance(v, dt.date), na_action="ignore")
+        mask = is_date.fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            given = pd.to_datetime(values.where(mask, None))
+            values = values.where(~mask, None)
+    codes, _, text = _distinct(values)
+    parsed = parse_dates(text, date_format)
+    if isinstance(parsed, DateProblem):
+        pos = None
+        if parsed.cell is not None:
+            hit = (text.str.strip() == parsed.cell).to_numpy(dtype=bool, na_value=False)
+            bad_rows = _recode(hit, codes, False)
+            pos = _first_true(lambda rows: bad_rows[rows], len(bad_rows))
+        raise where.error(parsed.message, pos, "published")
+    dates = pd.Series(
+        pd.api.extensions.take(parsed.array, codes, allow_fill=True), index=values.index
+    )
+    return dates if given is None else dates.fillna(given)
 
 
 def filled(hires: pd.Series) -> pd.Series:
@@ -634,9 +794,70 @@ def _check_columns(
             continue
         for column in required_columns(metric_id, granularity):
             if column not in out.columns:
+                headers = [str(c) for c in out.columns if c not in ("variant", "channel")]
                 raise where.error(
-                    f"the column is missing; metric {metric_id} needs it", column=column
+                    f"the column is missing; metric {metric_id} needs it; "
+                    + missing_column_hint(column, headers),
+                    column=column,
                 )
+
+
+def posting_notes(
+    table: pd.DataFrame, experiment: Experiment, row: Callable[[int], int]
+) -> tuple[Note, ...]:
+    """Notes on postings dated outside the period or after the export, or in two arms.
+
+    ``row`` turns a 0-based position into the row number the user sees.
+    """
+    notes: list[Note] = []
+    if "published" in table.columns:
+        dates = table["published"]
+        spec = experiment.data_source
+        exported = spec.exported if spec and spec.exported else dt.date.today()
+        start, end = experiment.start, experiment.end
+        outside = pd.Series(False, index=table.index)
+        if start is not None:
+            outside |= dates < pd.Timestamp(start)
+        if end is not None:
+            outside |= dates > pd.Timestamp(end)
+        if outside.any():
+            params = _first_date(dates, outside, row)
+            params.update(start=str(start or "…"), end=str(end or "…"))
+            notes.append(Note("outside_period", params))
+        late = dates > pd.Timestamp(exported)
+        if late.any():
+            notes.append(
+                Note("after_export", {**_first_date(dates, late, row), "exported": str(exported)})
+            )
+    if experiment.unit == "posting" and "posting_id" in table.columns:
+        shared = _ids_in_two_arms(table["posting_id"], table["arm"])
+        if len(shared):
+            notes.append(
+                Note("posting_in_two_arms", {"count": len(shared), "posting": str(shared[0])})
+            )
+    return tuple(notes)
+
+
+def _ids_in_two_arms(ids: pd.Series, arms: pd.Series) -> list[Any]:
+    """The posting ids that appear in more than one arm (one pass over integer codes)."""
+    codes, uniques = pd.factorize(ids)
+    if len(uniques) == len(ids):  # every id once: the usual case
+        return []
+    arm_codes = arms.cat.codes.to_numpy().astype(np.int64)
+    width = int(arm_codes.max()) + 1 if len(arm_codes) else 1
+    pairs = np.unique(codes.astype(np.int64) * width + arm_codes)
+    per_id = pairs[pairs >= 0] // width
+    counts = np.bincount(per_id, minlength=len(uniques))
+    return list(uniques[np.flatnonzero(counts > 1)])
+
+
+def _first_date(dates: pd.Series, flagged: pd.Series, row: Callable[[int], int]) -> dict[str, Any]:
+    pos = int(np.flatnonzero(flagged.to_numpy())[0])
+    return {
+        "count": int(flagged.sum()),
+        "date": dates.iloc[pos].strftime("%Y-%m-%d"),
+        "row": row(pos),
+    }
 
 
 def _check_arms_present(arms: pd.Categorical, experiment: Experiment, where: _Where) -> None:

@@ -29,12 +29,19 @@ from rekrut.data._aggregate import (
     aggregate,
     aggregate_pandas,
 )
-from rekrut.data._postings import Granularity, PostingData, required_columns, validate_postings
+from rekrut.data._columns import missing_column_hint, renamed
+from rekrut.data._postings import (
+    Granularity,
+    PostingData,
+    required_columns,
+    unknown_arm_message,
+    validate_postings,
+)
 from rekrut.data._units import arm_expression
 from rekrut.errors import DataError
 from rekrut.io import read_table, scan_parquet
 from rekrut.metrics import get_metric
-from rekrut.model import Experiment
+from rekrut.model import Experiment, as_experiment
 
 __all__ = ["SUFFICIENT_COLUMNS", "Moments", "Summary", "load_postings", "summarize"]
 
@@ -123,10 +130,11 @@ class Summary:
 def load_postings(experiment: Experiment, data: Any = None) -> PostingData:
     """Resolve ``data`` (or the experiment's own data file) to a validated posting table.
 
-    ``data`` may be a pandas DataFrame, a CSV/TSV/Parquet path, any table narwhals understands
-    (polars, pyarrow, DuckDB, PySpark), a :class:`PostingData`, or None for the file the
-    experiment names. Parquet files are read through DuckDB when it is installed, without
-    loading them into pandas.
+    ``data`` may be a pandas DataFrame, a CSV/TSV/Excel/OpenDocument/Parquet path, any table
+    narwhals understands (polars, pyarrow, DuckDB, PySpark), a :class:`PostingData`, or None for
+    the file the experiment names. Parquet files are read through DuckDB when it is installed,
+    without loading them into pandas. The experiment's ``[data]`` table (column mapping, sheet,
+    date format, decimal mark) applies to whichever table is given.
 
     Examples
     --------
@@ -148,10 +156,19 @@ def load_postings(experiment: Experiment, data: Any = None) -> PostingData:
         )
         if relation is not None:
             return _native_postings(relation, experiment, str(path))
-        return validate_postings(read_table(path), experiment, source=path)
+        return validate_postings(experiment, _read_postings_file(path, experiment), source=path)
     if isinstance(data, pd.DataFrame):
-        return validate_postings(data, experiment)
+        return validate_postings(experiment, data)
     return _native_postings(data, experiment, None)
+
+
+def _read_postings_file(path: Path, experiment: Experiment) -> pd.DataFrame:
+    spec = experiment.data_source
+    sheet = spec.sheet if spec is not None else None
+    return read_table(
+        path,
+        sheet=sheet if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods") else None,
+    )
 
 
 def _native_postings(native: Any, experiment: Experiment, source: str | None) -> PostingData:
@@ -160,12 +177,18 @@ def _native_postings(native: Any, experiment: Experiment, source: str | None) ->
     except TypeError:
         raise DataError(f"cannot read a {type(native).__name__} as a table", file=source) from None
     lazy = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    spec = experiment.data_source
+    if spec is not None and spec.columns:
+        lazy = lazy.rename(renamed(lazy.collect_schema().names(), spec.columns))
     columns = set(lazy.collect_schema().names())
     granularity: Granularity = "arm_totals" if "postings" in columns else "postings"
     where = source or "table"
     if "arm" not in columns and not {"variant", "channel"} <= columns:
         raise DataError(
-            "the table needs an 'arm' column (or 'variant' and 'channel' columns)", file=where
+            "the table needs an 'arm' column (or 'variant' and 'channel' columns); "
+            + missing_column_hint("arm", sorted(columns)),
+            file=where,
+            column="arm",
         )
     for metric_id in experiment.metrics:
         if granularity == "arm_totals" and get_metric(metric_id).kind == "duration":
@@ -173,20 +196,23 @@ def _native_postings(native: Any, experiment: Experiment, source: str | None) ->
         for column in required_columns(metric_id, granularity):
             if column not in columns:
                 raise DataError(
-                    f"the column is missing; metric {metric_id} needs it", file=where, column=column
+                    f"the column is missing; metric {metric_id} needs it; "
+                    + missing_column_hint(column, sorted(columns)),
+                    file=where,
+                    column=column,
                 )
     return PostingData(None, granularity, source, native=lazy, column_names=frozenset(columns))
 
 
 def summarize(
-    experiment: Experiment, data: Any = None, *, by: Sequence[str] | None = None
+    experiment: Experiment | str | Path, data: Any = None, *, by: Sequence[str] | None = None
 ) -> Summary:
     """Reduce a posting table to per-arm sufficient statistics for every metric.
 
     Parameters
     ----------
     experiment
-        The experiment (its arms and metrics).
+        The experiment (its arms and metrics), or its file.
     data
         Per-posting rows or per-arm totals (see :func:`load_postings`).
     by
@@ -195,7 +221,7 @@ def summarize(
     Examples
     --------
     >>> import pandas as pd
-    >>> from rekrut.model import Experiment
+    >>> from rekrut.model import Experiment, as_experiment
     >>> exp = Experiment.model_validate({"id": "x", "control": "A",
     ...     "metrics": ["applications_per_posting"],
     ...     "arms": [{"id": "A", "channel": "jobnet"}, {"id": "B", "channel": "facebook"}]})
@@ -206,6 +232,7 @@ def summarize(
     >>> summary.table[["arm", "n", "sum_x", "sum_xx"]].to_string(index=False)
     'arm   n  sum_x  sum_xx\\n  A 2.0    8.0    34.0\\n  B 1.0   10.0   100.0'
     """
+    experiment = as_experiment(experiment)
     postings = load_postings(experiment, data)
     return summarize_postings(experiment, postings, by=by)
 
@@ -276,11 +303,7 @@ def _raise_violations(result: Aggregate, postings: PostingData, experiment: Expe
     )
     if unknown or None in result.labels:
         shown = unknown[0] if unknown else None
-        raise DataError(
-            f"unknown arm {shown!r}; the experiment's arms are {list(experiment.arm_ids)}",
-            file=where,
-            column="arm",
-        )
+        raise DataError(unknown_arm_message(shown, experiment.arm_ids), file=where, column="arm")
     for column, message, count in result.violations.values():
         raise DataError(f"{message} in {count:.0f} rows", file=where, column=column)
     missing = [arm for arm in experiment.arm_ids if arm not in result.labels]
