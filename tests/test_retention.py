@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -160,3 +161,48 @@ def test_bad_hire_tables_name_row_and_column(change: dict[str, list[object]], me
 def test_as_of_given_twice_is_an_error() -> None:
     with pytest.raises(DataError, match="keep one"):
         rk.retention(_gehan(), as_of="2025-01-01")
+
+
+def _experiment_hires(tmp_path: Path) -> Path:
+    gen = np.random.default_rng(8)
+    n = 120
+    arm = np.where(np.arange(n) % 2 == 0, "jobnet", "facebook")
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(gen.integers(0, 300, n), unit="D")
+    stay = gen.exponential(np.where(arm == "facebook", 400.0, 900.0))
+    end = start + pd.to_timedelta(stay.astype(int), unit="D")
+    left = end < pd.Timestamp("2025-06-30")
+    hires = pd.DataFrame(
+        {
+            "hire_id": np.arange(n),
+            "arm": arm,
+            "start_date": start.strftime("%Y-%m-%d"),
+            "end_date": np.where(left, end.strftime("%Y-%m-%d"), ""),
+            "as_of": "2025-06-30",
+        }
+    )
+    path = tmp_path / "ansaettelser.csv"
+    hires.to_csv(path, index=False)
+    return path
+
+
+def test_the_report_shows_retention_per_arm(tmp_path: Path) -> None:
+    from rekrut.cli import demo_experiment_path, main
+
+    hires = _experiment_hires(tmp_path)
+    result = rk.analyze(demo_experiment_path(), rng=1)
+    found = rk.retention(pd.read_csv(hires))
+    text = rk.report.render_report(result, kind="md", lang="da", retention=found)
+    section = text[text.index("## Fastholdelse af nyansatte") :]
+    assert "| Facebook" in section or "| facebook" in section.lower()
+    assert "Log-rank" in section
+    html = rk.report.render_report(result, kind="html", lang="en", retention=found)
+    start = html.index('id="retention"')
+    assert "<svg" in html[start : start + 200_000]
+    out = tmp_path / "rapport.html"
+    args = ["report", str(demo_experiment_path()), "--hires", str(hires), "--out", str(out)]
+    assert main(args) == 0
+    assert 'id="retention"' in out.read_text(encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("hire_id,arm\n1,jobnet\n", encoding="utf-8")
+    args = ["report", str(demo_experiment_path()), "--hires", str(bad), "--out", str(out)]
+    assert main(args) == 2

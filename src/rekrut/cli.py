@@ -341,10 +341,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _output_file(args.out)
     result = analyze(experiment, data, method=args.method, rng=args.seed)
     path = write_report(
-        result, args.out, lang=args.lang, peers=_report_peers(experiment, args.kpis)
+        result,
+        args.out,
+        lang=args.lang,
+        peers=_report_peers(experiment, args.kpis),
+        retention=_report_retention(args.hires),
     )
     _emit(f"wrote {path}")
     return 0
+
+
+def _report_retention(hires_path: str | None) -> Any:
+    """The retention of the experiment's hires, from a hire table (``--hires``)."""
+    if hires_path is None:
+        return None
+    from rekrut._retention import retention
+    from rekrut.io import read_table
+
+    try:
+        return retention(read_table(hires_path), source=hires_path)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc), file=hires_path) from None
 
 
 def _portfolio(args: argparse.Namespace) -> int:
@@ -773,6 +792,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--method", choices=("frequentist", "bayesian"), default="frequentist")
     report.add_argument("--seed", type=int, default=None, help="seed for Monte Carlo draws")
     report.add_argument("--kpis", help="KPI table for a peer comparison ('example': synthetic)")
+    report.add_argument(
+        "--hires",
+        help="hire table (hire_id, arm, start_date, end_date, as_of): retention curves per arm",
+    )
 
     words_ = add(
         "words",

@@ -159,6 +159,7 @@ class AnalysisResult:
             "notes": [note.to_dict() for note in self.notes],
             "sample_ratio_mismatch": None if self.srm is None else self.srm.to_dict(),
             "associations": None if self.associations is None else self.associations.to_dict(),
+            "decisions": [d.to_dict() for d in self.decisions()],
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

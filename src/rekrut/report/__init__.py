@@ -85,8 +85,12 @@ def render_report(
     lang: Lang = "da",
     peers: Any = None,
     title: str | None = None,
+    retention: Any = None,
 ) -> str:
     """Render the report as HTML (``kind="html"``) or Markdown (``kind="md"``) text.
+
+    ``retention``: a :func:`rekrut.retention` result of the experiment's hires, shown as
+    retention curves and 3-, 6- and 12-month retention per arm.
 
     Examples
     --------
@@ -99,9 +103,11 @@ def render_report(
     _check_options(kind, lang)
     from rekrut.report._build import build_context
 
-    context = build_context(result, lang, peers=peers, title=title)
+    context = build_context(result, lang, peers=peers, title=title, retention=retention)
     if kind == "html":
         context["forest_svg"] = figure_svg(forest_plot(result, lang=lang))
+        if retention is not None:
+            context["retention"]["svg"] = figure_svg(retention.plot(lang=lang))
         costs = cost_plot(result, lang=lang)
         context["cost_svg"] = None if costs is None else figure_svg(costs)
     template = _environment(kind).get_template(f"report.{kind}.j2")
@@ -115,6 +121,7 @@ def write_report(
     lang: Lang = "da",
     peers: Any = None,
     title: str | None = None,
+    retention: Any = None,
 ) -> Path:
     """Write the report to ``path`` (``.html`` or ``.md``) atomically and return the path.
 
@@ -130,7 +137,10 @@ def write_report(
     'rapport.md'
     """
     path = Path(path)
-    text = render_report(result, kind=_kind_of(path, "report"), lang=lang, peers=peers, title=title)
+    kind = _kind_of(path, "report")
+    text = render_report(
+        result, kind=kind, lang=lang, peers=peers, title=title, retention=retention
+    )
     return write_text_atomic(path, text)
 
 

@@ -274,8 +274,48 @@ def _associations(result: AnalysisResult, lang: Lang) -> dict[str, Any] | None:
     }
 
 
+def _retention(retention: Any, result: AnalysisResult, lang: Lang) -> dict[str, Any] | None:
+    """3-, 6- and 12-month retention per group with intervals, and the log-rank test."""
+    if retention is None:
+        return None
+    exp = result.experiment
+    level = fmt_percent(retention.confidence_level, lang, 0)
+    rows = []
+    for record in retention.table.to_dict("records"):
+        group = str(record["group"])
+        name = exp.arm_name(group, lang) if group in exp.arm_ids else group
+        value = float(record["retention"])
+        rows.append(
+            {
+                "group": name,
+                "months": fmt_number(float(record["months"]), lang, 0),
+                "hires": fmt_number(float(record["hires"]), lang, 0),
+                "retention": "–" if not math.isfinite(value) else fmt_percent(value, lang, 0),
+                "interval": interval_text(
+                    float(record["ci_low"]),
+                    float(record["ci_high"]),
+                    lambda v: fmt_percent(v, lang, 0),
+                    lang,
+                ),
+            }
+        )
+    test = retention.log_rank
+    return {
+        "rows": rows,
+        "level": level,
+        "log_rank": None
+        if test is None
+        else t("retention_log_rank", lang, p=fmt_p(float(test["p_value"]), lang)),
+        "svg": None,
+    }
+
+
 def build_context(
-    result: AnalysisResult, lang: Lang, peers: Any = None, title: str | None = None
+    result: AnalysisResult,
+    lang: Lang,
+    peers: Any = None,
+    title: str | None = None,
+    retention: Any = None,
 ) -> dict[str, Any]:
     """Everything the templates show, formatted for ``lang``."""
     exp = result.experiment
@@ -301,6 +341,7 @@ def build_context(
         "notes": result.note_texts(lang),
         "decisions": _decisions(result, lang),
         "associations": _associations(result, lang),
+        "retention": _retention(retention, result, lang),
         "primary": get_metric(exp.primary_metric).label(lang),
         "control": exp.arm_name(exp.control, lang),
         "rule": rule_summary(result, lang),

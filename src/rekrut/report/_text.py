@@ -34,6 +34,22 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "Not randomised: the postings were not assigned to the arms at random. The differences are associations in past postings, not proof of what channel or ad does.",
     },
     "associations": {"da": "Justerede sammenhænge", "en": "Adjusted associations"},
+    "retention": {"da": "Fastholdelse af nyansatte", "en": "Retention of new hires"},
+    "retention_intro": {
+        "da": "Andelen af de nyansatte, der stadig er ansat så mange måneder efter start "
+        "(Kaplan–Meier; nyansatte, der stadig er ansat, følges til datoen for udtrækket). "
+        "Intervallerne er {level}-intervaller.",
+        "en": "The share of new hires still employed that many months after starting "
+        "(Kaplan–Meier; hires still employed are followed up to the date of the extract). "
+        "The intervals are {level} intervals.",
+    },
+    "retention_log_rank": {
+        "da": "Log-rank-test af, om fastholdelsen er ens i grupperne: p = {p}.",
+        "en": "Log-rank test of equal retention in the arms: p = {p}.",
+    },
+    "months_after": {"da": "Måneder efter start", "en": "Months after starting"},
+    "hires_followed": {"da": "Nyansatte", "en": "Hires"},
+    "still_employed": {"da": "Stadig ansat", "en": "Still employed"},
     "associations_intro": {
         "da": "Sammenhængen mellem gruppe og mål, justeret for {covariates} med en model for "
         "hvert mål. Et forhold over 1 betyder mere end hos {control} i opslag, der ligner "
