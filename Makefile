@@ -27,8 +27,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# the tests run on every core of the machine (pytest-xdist)
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --quiet --site-dir site
