@@ -337,7 +337,7 @@ def _cmd_peers(args: argparse.Namespace) -> int:
         text += ["", comparison.table[columns].round(3).to_string(index=False)]
         text += [f"note: {note}" for note in comparison.notes]
     _emit(
-        json.dumps(payload, indent=2, ensure_ascii=False)
+        json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
         if args.format == "json"
         else "\n".join(text)
     )
