@@ -63,7 +63,8 @@ def recovered(truth: dict[Cell, float], known: dict[Cell, float]) -> dict[Cell, 
         goal[column[cell]] = 1.0
         low = linprog(goal, A_eq=np.array(rows), b_eq=rhs, bounds=(0, None))
         high = linprog(-goal, A_eq=np.array(rows), b_eq=rhs, bounds=(0, None))
-        assert low.status == 0 and high.status in (0, 3)  # 3: no upper bound
+        assert low.status == 0
+        assert high.status in (0, 3)
         if high.status == 0 and -high.fun - low.fun < 0.5:
             found[cell] = low.fun
     return found
@@ -146,7 +147,8 @@ def test_no_query_combination_recovers_a_suppressed_count(code: str) -> None:
         assert recovered(truth, known) == {}, count
     hires = _truth(kpis, code, "hires")
     small = [c for c, v in hires.items() if v < 5]
-    assert small and not set(small) & set(shown["hires"])
+    assert small
+    assert not set(small) & set(shown["hires"])
 
 
 def test_funnel_limits_and_rates_of_hidden_rows_are_blank() -> None:
@@ -175,7 +177,8 @@ def test_json_has_no_bare_infinity() -> None:
     kpis.loc[at, ["hires", "early_leavers"]] = [0, 0]
     result = peers.compare(kpis, "101", job_category="paedagog", period="2025", min_count=1)
     text = json.dumps(result.to_dict(), allow_nan=False)
-    assert "Infinity" not in text and "NaN" not in text
+    assert "Infinity" not in text
+    assert "NaN" not in text
 
 
 @settings(max_examples=80, deadline=None)
@@ -215,7 +218,8 @@ def test_cube_suppression_survives_the_adversary(
             for c, p in _cells(cats, pers)
         }
         status = {
-            cell: cube.status("m", dict(zip(["job_category", "period"], cell))) for cell in truth
+            cell: cube.status("m", dict(zip(["job_category", "period"], cell, strict=True)))
+            for cell in truth
         }
         known = {cell: v for cell, v in truth.items() if status[cell] == "shown"}
         assert all(v >= threshold for v in known.values())
