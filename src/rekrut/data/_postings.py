@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rekrut.data._checks import Contract, check_table
 from rekrut.errors import DataError
 from rekrut.metrics import get_metric
 from rekrut.model import Experiment
@@ -62,6 +63,9 @@ INVARIANTS = (
     ("reposted", "postings"),
 )
 """Pairs (smaller, larger): the first may never exceed the second in a row."""
+
+CONTRACT = Contract(COUNT_COLUMNS, AMOUNT_COLUMNS, BLANK_ALLOWED, INVARIANTS)
+"""The checks every engine runs (see :mod:`rekrut.data._checks`)."""
 
 _FLAG_WORDS = {"true": 1.0, "false": 0.0, "ja": 1.0, "nej": 0.0, "yes": 1.0, "no": 0.0}
 
@@ -201,6 +205,7 @@ def validate_postings(
     _check_invariants(table, where)
     _check_columns(table, experiment, granularity, where)
     _check_arms_present(arms, experiment, where)
+    check_table(table, CONTRACT, arms=experiment.arm_ids, source=where.file)
     return PostingData(table, granularity, where.file)
 
 
