@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rekrut._escape import terminal_text
 from rekrut.errors import InputError
 from rekrut.notes import Lang
 
@@ -34,7 +35,17 @@ def demo_experiment_path() -> Path:
 
 
 def _emit(text: str) -> None:
+    # user text (arm names, titles) may hold escape sequences or direction controls
+    text = terminal_text(text, keep_lines=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """A table as text, with line breaks and controls inside its cells written visibly."""
+    shown = frame.copy()
+    for column in shown.select_dtypes(exclude=["number", "bool", "datetime"]).columns:
+        shown[column] = shown[column].map(terminal_text, na_action="ignore")
+    return str(shown.to_string(index=False))
 
 
 def _experiment_and_data(args: argparse.Namespace) -> tuple[Experiment, Any]:
@@ -48,7 +59,7 @@ def _table_text(result: AnalysisResult) -> str:
     shown = result.table.copy()
     for column in shown.select_dtypes("number").columns:
         shown[column] = shown[column].map(lambda v: f"{v:.4g}")
-    lines = [shown.to_string(index=False)]
+    lines = [_table(shown)]
     lines += [f"note: {text}" for text in result.note_texts("en")]
     return "\n".join(lines)
 
@@ -120,7 +131,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{result.postings} postings, method {result.method}.",
         f"False positive: {rule}, alpha {result.nominal:.3g}. Rate ± Monte Carlo standard "
         "error; band: where a calibrated method's rate falls 99 times in 100.",
-        shown.to_string(index=False),
+        _table(shown),
     ]
     lines += [f"note: {text}" for text in result.note_texts("en")]
     _emit("\n".join(lines))
@@ -241,7 +252,7 @@ def _simulated_power(args: argparse.Namespace) -> int:
     if args.format == "json":
         _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        shown = result.table.round(3).to_string(index=False)
+        shown = _table(result.table.round(3))
         _emit(
             f"Power by simulation: {args.replicates} experiments of {postings} postings, "
             f"true lift {args.lift:+.0%} on {metric}, alpha {result.alpha}.\n{shown}"
@@ -289,7 +300,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
     else:
         shown = result.table.copy()
         shown["look"] = shown["look"].dt.strftime("%Y-%m-%d")
-        _emit(shown.round(4).to_string(index=False))
+        _emit(_table(shown.round(4)))
     return 0
 
 
@@ -308,7 +319,7 @@ def _cmd_peers(args: argparse.Namespace) -> int:
 
     found = peers.find(args.municipality, k=args.k)
     payload: dict[str, Any] = {"peers": found.to_dict()}
-    text = [found.table.round(3).to_string(index=False)]
+    text = [_table(found.table.round(3))]
     if args.kpis:
         kpis = read_table(args.kpis) if args.kpis != "example" else peers.example_kpis()
         source = None if args.kpis == "example" else args.kpis
@@ -334,7 +345,7 @@ def _cmd_peers(args: argparse.Namespace) -> int:
             "percentile",
             "verdict",
         ]
-        text += ["", comparison.table[columns].round(3).to_string(index=False)]
+        text += ["", _table(comparison.table[columns].round(3))]
         text += [f"note: {note}" for note in comparison.notes]
     _emit(
         json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)

@@ -239,7 +239,7 @@ def validate_kpis(
     out["kommunekode"] = codes
     for column in KPI_COLUMNS:
         numbers = pd.to_numeric(out[column], errors="coerce")
-        bad = numbers.isna() | (numbers < 0)
+        bad = numbers.isna() | (numbers < 0) | ~np.isfinite(numbers.fillna(0).astype(float))
         if column != "cost_dkk":
             bad |= numbers != np.floor(numbers.fillna(0))
         if bad.any():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rekrut._escape import markdown_text, visible_controls
 from rekrut.io import write_text_atomic
 from rekrut.notes import Lang
 from rekrut.report._plots import figure_svg, forest_plot
@@ -22,10 +23,23 @@ __all__ = ["forest_plot", "render_report", "result_html", "write_report"]
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _md_escape(value: Any) -> str:
-    # Markdown renderers pass raw HTML through: neutralise it, and keep table cells whole.
-    text = str(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+def _md_escape(value: Any) -> Any:
+    from markupsafe import Markup
+
+    return Markup(markdown_text(value))
+
+
+def _finalize(kind: str) -> Any:
+    """Every ``{{ value }}`` of a template passes here: text not marked safe is escaped for
+    Markdown (HTML is autoescaped by jinja2 after this, with direction controls made visible)."""
+    from markupsafe import Markup
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup):
+            return value
+        return markdown_text(value) if kind == "md" else visible_controls(value)
+
+    return finalize
 
 
 def _environment(kind: str) -> Any:
@@ -36,6 +50,7 @@ def _environment(kind: str) -> Any:
         autoescape=kind == "html",
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize(kind),
     )
     env.filters["md"] = _md_escape
     return env
@@ -115,9 +130,13 @@ def result_html(result: AnalysisResult) -> str:
     """
     import html
 
-    table = result.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
-    head = html.escape(f"{result.experiment.title or result.experiment.id} — {result.method}")
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.note_texts("en"))
+    shown = result.table.copy()
+    for column in shown.select_dtypes(exclude=["number", "bool"]).columns:
+        shown[column] = shown[column].map(visible_controls, na_action="ignore")
+    table = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+    head = f"{result.experiment.title or result.experiment.id} — {result.method}"
+    head = html.escape(visible_controls(head))
+    notes = "".join(f"<li>{html.escape(visible_controls(n))}</li>" for n in result.note_texts("en"))
     return (
         f"<div><strong>{head}</strong>{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
     )

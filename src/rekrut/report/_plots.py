@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rekrut._escape import one_line
 from rekrut.metrics import get_metric
 from rekrut.notes import Lang
 
@@ -56,8 +57,9 @@ def forest_plot(result: AnalysisResult, *, metric: str | None = None, lang: Lang
         low, high = _finite(row.lift_ci_low, -1.0), _finite(row.lift_ci_high, 3.0)
         ax.plot([low * 100, high * 100], [y, y], color=colour, linewidth=2)
         ax.plot([row.lift * 100], [y], "o", color=colour)
-    labels = [f"{get_metric(r.metric).label(lang)} – {r.arm}" for r in reversed(rows)]
-    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    labels = [one_line(f"{get_metric(r.metric).label(lang)} – {r.arm}") for r in reversed(rows)]
+    # plain text: a "$" in an arm name is a dollar sign, not the start of mathtext
+    ax.set_yticks(range(len(rows)), labels, fontsize=8, parse_math=False)
     ax.axvline(0, color="#555555", linewidth=1)
     ax.set_xlabel("%")
     ax.grid(axis="x", alpha=0.3)
