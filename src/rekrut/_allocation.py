@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from rekrut._seeds import resolve_rng
 from rekrut.io import to_pandas
 
 FloatArray = NDArray[np.float64]
@@ -211,7 +212,7 @@ def allocate(
     hires = frame["hires"].to_numpy(dtype=np.float64)
     outcomes = hires if objective == "cost_per_hire" else frame["qualified"].to_numpy(np.float64)
     per_posting = cost / postings
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    generator, _ = resolve_rng(rng, "allocate", objective, names, cost, postings, outcomes)
     rate = generator.standard_gamma(PRIOR_SHAPE + outcomes[:, None], size=(len(names), n_draws))
     per_krone = rate / ((PRIOR_RATE + postings) * per_posting)[:, None]
     best = per_krone.argmax(axis=0)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rekrut._seeds import resolve_rng
 from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
 from rekrut.analysis._frequentist import compare_cells, frequentist_blocks, is_paired
@@ -115,8 +116,11 @@ def analyze(
         ``"delta"`` (delta method over postings) or ``"bootstrap"`` (resampling postings) for
         cost ratios.
     n_resamples, n_draws, rng
-        Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte Carlo draws (Bayesian probability of being best among
-        more than two arms; Bayesian intervals are exact), and the seed.
+        Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte
+        Carlo draws (Bayesian probability of being best among more than two arms; Bayesian
+        intervals are exact), and the seed or generator. Without ``rng`` the seed is derived
+        from the experiment id and the data (see :mod:`rekrut._seeds`), so two runs give the
+        same numbers; the seed used is ``result.seed`` and is in the JSON and the report.
     pool
         With ``method="bayesian"`` and ``by``: partial pooling across the groups — every cell's
         prior is an empirical-Bayes prior fitted to all groups and arms of the metric, so small
@@ -148,6 +152,9 @@ def analyze(
         raise ValueError(msg)
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
+    postings = load_postings(experiment, data)
+    summary = summarize_postings(experiment, postings, by=by)
+    gen, seed = resolve_rng(rng, *_seed_parts(experiment, summary))
     plan = Plan(
         confidence_level=confidence_level or experiment.confidence_level,
         multiplicity=multiplicity or experiment.multiplicity,
@@ -157,10 +164,8 @@ def analyze(
         n_draws=n_draws,
         pool=pool,
         progress=progress,
-        rng=np.random.default_rng(rng),
+        rng=gen,
     )
-    postings = load_postings(experiment, data)
-    summary = summarize_postings(experiment, postings, by=by)
     notes: list[Note] = []
     if method == "bayesian":
         table = _bayesian(experiment, summary, plan, notes)
@@ -176,7 +181,16 @@ def analyze(
         blocks = frequentist_blocks(experiment, postings, summary, plan, notes)
         table = frequentist_table(experiment, summary, blocks, plan)
     srm = _sample_ratio(experiment, summary, notes)
-    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary)
+    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary, seed)
+
+
+def _seed_parts(experiment: Experiment, summary: Summary) -> list[Any]:
+    """What the default seed is derived from: the experiment id and the data's statistics."""
+    parts: list[Any] = [experiment.id, list(summary.by), summary.units]
+    for metric_id in sorted(summary.moments):
+        moments = summary.moments[metric_id]
+        parts += [metric_id, np.stack([moments.n, moments.sum_x, moments.sum_y, moments.sum_xx])]
+    return parts
 
 
 def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[Note]) -> Any:

@@ -87,6 +87,9 @@ class AnalysisResult:
         The sample-ratio-mismatch check of postings per arm, if it applies.
     summary
         The per-arm sufficient statistics the analysis used, and the funnel totals.
+    seed
+        The seed of the random draws (bootstrap, Monte Carlo, re-randomisation): given, or
+        derived from the experiment id and the data; None when a generator was passed.
     """
 
     experiment: Experiment
@@ -95,6 +98,7 @@ class AnalysisResult:
     notes: tuple[Note, ...]
     srm: SRMResult | None
     summary: Summary
+    seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-safe Python values (NaN and infinities become ``None``)."""
@@ -106,6 +110,7 @@ class AnalysisResult:
             "table": rows,
             "notes": [note.to_dict() for note in self.notes],
             "sample_ratio_mismatch": None if self.srm is None else self.srm.to_dict(),
+            "seed": self.seed,
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

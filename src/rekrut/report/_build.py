@@ -222,4 +222,5 @@ def build_context(
         "methods": _methods(result, lang),
         "interval_kind": t("credible" if result.method == "bayesian" else "confidence", lang),
         "version": __version__,
+        "seed": "–" if result.seed is None else str(result.seed),
     }

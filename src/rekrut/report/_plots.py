@@ -73,7 +73,11 @@ def _finite(value: float, fallback: float) -> float:
 
 def figure_svg(fig: Any) -> str:
     """Render a figure as an inline SVG element (no XML header)."""
+    import matplotlib
+
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    # fixed element ids and no date: the same figure gives the same bytes on every run
+    with matplotlib.rc_context({"svg.hashsalt": "rekrut"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]

@@ -96,7 +96,10 @@ TEXT: dict[str, dict[Lang, str]] = {
         "da": "Opslag antages uafhængige og tilfældigt fordelt på grupperne. Antal ansøgere pr. opslag varierer langt mere end en Poisson-fordeling, så usikkerheden beregnes ud fra variationen mellem opslag. Andele af ansøgere beregnes pr. opslag (ansøgere til samme opslag ligner hinanden). Tid til ansættelse tager højde for opslag, der stadig er åbne.",
         "en": "Postings are assumed independent and randomly assigned to arms. Applicants per posting vary far more than a Poisson distribution, so uncertainty comes from the variation between postings. Shares of applicants are computed per posting (applicants to one posting are alike). Time to hire accounts for postings still open.",
     },
-    "generated": {"da": "Lavet med rekrut {version}.", "en": "Made with rekrut {version}."},
+    "generated": {
+        "da": "Lavet med rekrut {version}. Tilfældige træk: seed {seed}.",
+        "en": "Made with rekrut {version}. Random draws: seed {seed}.",
+    },
 }
 
 
