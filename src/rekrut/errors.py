@@ -7,7 +7,7 @@ clear line and exit with code 2.
 
 from __future__ import annotations
 
-__all__ = ["DataError", "ExperimentError", "InputError", "RekrutWarning"]
+__all__ = ["DataError", "ExperimentError", "InputError", "OutputError", "RekrutWarning"]
 
 
 class RekrutWarning(UserWarning):
@@ -71,3 +71,13 @@ class ExperimentError(InputError):
 
 class DataError(InputError):
     """A posting, KPI or reference table breaks its data contract."""
+
+
+class OutputError(InputError):
+    """An output file cannot be written (read-only file system, a folder in the way, ...).
+
+    Examples
+    --------
+    >>> str(OutputError("cannot write here: Read-only file system", file="/rapport.html"))
+    '/rapport.html: cannot write here: Read-only file system'
+    """
