@@ -8,7 +8,7 @@ proportions whose trials come in clusters (qualified / applications) and costs p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -516,7 +516,8 @@ def _normal_sums(
             [centred_x @ centred_y, centred_y @ centred_y],
         ]
     )  # n times the units' covariance with divisor n
-    sums = gen.multivariate_normal(n * mean, cov, size=n_resamples, method="eigh")
+    factorisation: Literal["eigh"] = "eigh"  # a constant y (every posting one hire) gives a singular covariance
+    sums = gen.multivariate_normal(n * mean, cov, size=n_resamples, method=factorisation)
     return sums[:, 0], sums[:, 1]
 
 
