@@ -30,7 +30,7 @@ behind every test."""
 _NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 """A number written as text (no comma, no spaces, no words)."""
 
-_BLOCK = 1 << 18
+_BLOCK = 1 << 20
 """Rows of a pandas table checked at a time (bounds the flag arrays)."""
 
 
@@ -53,7 +53,7 @@ class _Check:
 
 
 def _flag(expr: nw.Expr) -> nw.Expr:
-    return nw.when(expr).then(1).otherwise(0)
+    return expr.cast(nw.Int64())
 
 
 def _limit(column: str, contract: Contract) -> float:
@@ -195,12 +195,13 @@ def _failed_pandas(frame: pd.DataFrame, checks: list[_Check]) -> tuple[_Check, i
     firsts: list[int | None] = [None] * len(checks)
     for start in range(0, len(frame), _BLOCK):
         block = nw.from_native(frame.iloc[start : start + _BLOCK])
-        flags = block.select(*[c.flag.alias(f"__c{i}") for i, c in enumerate(checks)]).to_native()
-        for i in range(len(checks)):
-            hits = flags[f"__c{i}"].to_numpy().nonzero()[0]
-            totals[i] += len(hits)
-            if hits.size and firsts[i] is None:
-                firsts[i] = start + int(hits[0])
+        sums = block.select(*[c.flag.sum().alias(f"__c{i}") for i, c in enumerate(checks)])
+        for i, check in enumerate(checks):
+            count = int(sums.item(0, f"__c{i}"))
+            totals[i] += count
+            if count and firsts[i] is None:  # only now the rows of one flag: where is it?
+                flags = block.select(check.flag.alias("f"))["f"].to_numpy()
+                firsts[i] = start + int(flags.nonzero()[0][0])
     found = [(c, n, f) for c, n, f in zip(checks, totals, firsts, strict=True) if n > 0]
     if not found:
         return None
