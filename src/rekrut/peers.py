@@ -244,8 +244,10 @@ def validate_kpis(
             bad |= numbers != np.floor(numbers.fillna(0))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
+            shown = out[column].iloc[i]
             raise DataError(
-                f"{out[column].iloc[i]!r} must be a non-negative {'amount' if column == 'cost_dkk' else 'whole number'}",
+                f"{repr(shown) if isinstance(shown, str) else float(numbers.iloc[i])} must be a finite, "
+                f"non-negative {'amount' if column == 'cost_dkk' else 'whole number'}",
                 file=where,
                 row=row_of(i),
                 column=column,
@@ -321,8 +323,12 @@ def compare(
     so small municipalities are not ranked on noise. Funnel limits follow Spiegelhalter (2005,
     *Statistics in Medicine* 24:1185, doi:10.1002/sim.1970) with the between-municipality
     variance of the fitted prior added (his random-effects funnel). Rows about fewer than
-    ``min_count`` hires or applicants are suppressed, and peer summaries use unsuppressed peers
-    only.
+    ``min_count`` hires or applicants (for retention: early leavers or those who stayed) are
+    suppressed with everything derived from them, funnel limits included; suppression is
+    decided once over every aggregate any query of this KPI table can show, with
+    complementary cells hidden so that no total minus visible cells, within one call or across
+    calls with other ``job_category``, ``period`` or ``by``, recovers a hidden count
+    (:func:`rekrut.disclosure.protect_cube`). Peer summaries use unsuppressed peers only.
 
     ``job_category`` and ``period`` select one slice (rows outside it are left out; with
     neither, all rows of a municipality are summed). ``by`` names columns of the KPI table
