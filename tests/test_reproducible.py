@@ -71,3 +71,20 @@ def test_power_by_simulation_repeats_itself() -> None:
     two = rk.power.simulate_power(exp, postings=60, effects=effects, replicates=40)
     pd.testing.assert_frame_equal(one.table, two.table)
     assert one.seed == two.seed == one.to_dict()["seed"]
+
+
+def test_budget_allocation_repeats_itself_and_records_its_seed() -> None:
+    channels = pd.DataFrame(
+        {
+            "channel": ["jobnet", "linkedin", "facebook"],
+            "cost_dkk": [20_000, 90_000, 40_000],
+            "postings": [20, 20, 20],
+            "hires": [10, 14, 15],
+        }
+    )
+    one = rk.allocate(channels, budget_dkk=100_000, n_draws=2000)
+    two = rk.allocate(channels, budget_dkk=100_000, n_draws=2000)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    assert one.seed is not None
+    assert one.to_dict()["seed"] == one.seed
+    assert rk.allocate(channels, budget_dkk=100_000, n_draws=2000, rng=3).seed == 3

@@ -43,6 +43,7 @@ class Allocation:
     budget_dkk: float
     n_draws: int
     method: str
+    seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain Python values, safe for ``json.dumps``."""
@@ -56,6 +57,7 @@ class Allocation:
             "n_draws": self.n_draws,
             "method": self.method,
             "table": rows,
+            "seed": self.seed,
         }
 
 
@@ -212,7 +214,7 @@ def allocate(
     hires = frame["hires"].to_numpy(dtype=np.float64)
     outcomes = hires if objective == "cost_per_hire" else frame["qualified"].to_numpy(np.float64)
     per_posting = cost / postings
-    generator, _ = resolve_rng(rng, "allocate", objective, names, cost, postings, outcomes)
+    generator, seed = resolve_rng(rng, "allocate", objective, names, cost, postings, outcomes)
     rate = generator.standard_gamma(PRIOR_SHAPE + outcomes[:, None], size=(len(names), n_draws))
     per_krone = rate / ((PRIOR_RATE + postings) * per_posting)[:, None]
     best = per_krone.argmax(axis=0)
@@ -236,4 +238,5 @@ def allocate(
         budget_dkk=float(budget_dkk),
         n_draws=n_draws,
         method=f"Thompson sampling, Gamma({PRIOR_SHAPE:g}, {PRIOR_RATE:g}) outcome rate",
+        seed=seed,
     )
