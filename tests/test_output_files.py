@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -125,3 +126,25 @@ def test_sigterm_during_a_write_removes_the_temporary_file(
     assert info.value.code == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored after the command
+
+
+def _strict(text: str) -> object:
+    def refuse(name: str) -> None:
+        raise AssertionError(f"bare {name} in JSON output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["analyze", str(DEMO), "--format", "json", "--quiet"],
+        ["analyze", str(DEMO), "--format", "json", "--method", "sequential", "--quiet"],
+        ["check", str(DEMO), "--replications", "20", "--format", "json", "--quiet"],
+        ["monitor", str(DEMO), "--format", "json"],
+        ["peers", "751", "--kpis", "example", "--format", "json"],
+    ],
+)
+def test_json_output_is_strict_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 0
+    _strict(capsys.readouterr().out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -40,6 +41,21 @@ def _emit(text: str) -> None:
     # user text (arm names, titles) may hold escape sequences or direction controls
     text = terminal_text(text, keep_lines=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _json(payload: Any) -> str:
+    """JSON with every NaN or infinity as null: bare NaN and Infinity are not JSON."""
+    return json.dumps(_finite(payload), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -109,7 +125,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
+        _emit(_json(result.to_dict()))
         return 0
     table = result.table
     shown = table[[*result.by, "metric", "arm", "method"]].copy()
@@ -223,7 +239,7 @@ def _analytic_power(args: argparse.Namespace) -> int:
         plan = power.sequential_plan(result, looks=args.looks, spending=args.spending)
         payload["sequential"] = plan.to_dict()
         text += "\n" + str(plan).capitalize() + "."
-    _emit(json.dumps(payload, indent=2) if args.format == "json" else text)
+    _emit(_json(payload) if args.format == "json" else text)
     return 0
 
 
@@ -252,7 +268,7 @@ def _simulated_power(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _emit(_json(result.to_dict()))
     else:
         shown = _table(result.table.round(3))
         _emit(
@@ -298,7 +314,7 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         experiment, data, metrics=args.metric or None, every=args.every, spending=args.spending
     )
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _emit(_json(result.to_dict()))
     else:
         shown = result.table.copy()
         shown["look"] = shown["look"].dt.strftime("%Y-%m-%d")
@@ -350,7 +366,7 @@ def _cmd_peers(args: argparse.Namespace) -> int:
         text += ["", _table(comparison.table[columns].round(3))]
         text += [f"note: {note}" for note in comparison.notes]
     _emit(
-        json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
+        _json(payload)
         if args.format == "json"
         else "\n".join(text)
     )
