@@ -135,6 +135,7 @@ def _small_cells() -> pd.DataFrame:
     return kpis
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", ["751", "461"])
 def test_no_query_combination_recovers_a_suppressed_count(code: str) -> None:
     kpis = _small_cells()
@@ -181,6 +182,7 @@ def test_json_has_no_bare_infinity() -> None:
     assert "NaN" not in text
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.integers(0, 30), min_size=6, max_size=6),

@@ -365,11 +365,7 @@ def _cmd_peers(args: argparse.Namespace) -> int:
         ]
         text += ["", _table(comparison.table[columns].round(3))]
         text += [f"note: {note}" for note in comparison.notes]
-    _emit(
-        _json(payload)
-        if args.format == "json"
-        else "\n".join(text)
-    )
+    _emit(_json(payload) if args.format == "json" else "\n".join(text))
     return 0
 
 

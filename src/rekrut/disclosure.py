@@ -189,9 +189,10 @@ def protect_cube(
     ``dims`` can publish. A cell is suppressed if any of its ``counts`` is below ``min_count``
     (primary) or if it is needed to protect such a cell (complementary): first, every
     additivity relation (a margin and its parts) with exactly one hidden member, or whose hidden
-    members sum to zero in a count, gets one more (the smallest shown part, else the margin); then, while linear algebra finds a hidden
-    cell whose value follows from the visible cells through any combination of relations, one
-    more member of a relation through it is hidden. Cells the unit has no rows for are known
+    members sum to zero in a count, gets one more (the smallest shown part, else the margin);
+    then, while linear algebra finds a hidden cell whose value follows from the visible cells
+    through any combination of relations, or a linear programme (counts being at least zero)
+    confines one to a single value, one more member of a relation through it is hidden. Cells the unit has no rows for are known
     to be empty and stay shown.
 
     Parameters
@@ -286,6 +287,8 @@ def _complete(hidden: np.ndarray, present: np.ndarray, values: np.ndarray) -> np
             continue
         found = _determined(relations, out, known)
         if found is None:
+            found = _pinned(relations, out, known, flat)
+        if found is None:
             return out.reshape(shape)
         through = [rel for rel in relations if found in rel and not out[rel].all()]
         if (
@@ -314,6 +317,20 @@ def _partner(relation: np.ndarray, hidden: np.ndarray, size: np.ndarray) -> int:
     return min(shown, key=lambda i: (i == margin, size[i], i))
 
 
+def _system(
+    relations: list[np.ndarray], hidden: np.ndarray, known: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden cells and the relations as a matrix over them (margin +1, parts -1)."""
+    unknown = np.flatnonzero(hidden & known)
+    column = {int(c): j for j, c in enumerate(unknown)}
+    matrix = np.zeros((len(relations), unknown.size))
+    for r, rel in enumerate(relations):
+        for position, cell in enumerate(rel):
+            if int(cell) in column:
+                matrix[r, column[int(cell)]] = 1.0 if position == rel.size - 1 else -1.0
+    return unknown, matrix
+
+
 def _determined(relations: list[np.ndarray], hidden: np.ndarray, known: np.ndarray) -> int | None:
     """A hidden cell whose value the relations fix given the shown cells, if any.
 
@@ -321,17 +338,50 @@ def _determined(relations: list[np.ndarray], hidden: np.ndarray, known: np.ndarr
     right-hand side. Hidden cell ``i`` is fixed exactly when the unit vector ``e_i`` lies in the
     row space of ``A``: its squared projection on the right singular vectors equals 1.
     """
-    unknown = np.flatnonzero(hidden & known)
+    unknown, matrix = _system(relations, hidden, known)
     if unknown.size == 0:
         return None
-    column = {int(c): j for j, c in enumerate(unknown)}
-    matrix = np.zeros((len(relations), unknown.size))
-    for r, rel in enumerate(relations):
-        for position, cell in enumerate(rel):
-            if int(cell) in column:
-                matrix[r, column[int(cell)]] = 1.0 if position == rel.size - 1 else -1.0
     _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
     rank = int((singular > 1e-9 * max(1.0, singular.max(initial=0.0))).sum())
     reach = (vt[:rank] ** 2).sum(axis=0)
     fixed = np.flatnonzero(reach > 1 - 1e-9)
     return int(unknown[fixed[0]]) if fixed.size else None
+
+
+def _pinned(
+    relations: list[np.ndarray], hidden: np.ndarray, known: np.ndarray, values: np.ndarray
+) -> int | None:
+    """A hidden cell that the relations and non-negativity confine to one value, if any.
+
+    For each count, a linear programme finds the smallest and the largest value of every hidden
+    cell consistent with the shown cells, the relations and counts being at least 0 (the
+    attack on suppressed tables of Fellegi 1972 and Cox 1980); a range narrower than one
+    person gives the cell away even when no subtraction does (hidden zeros beside each other).
+    Without a hidden zero in a count the shown values lie inside the non-negative region, and
+    linear algebra has already answered: that count needs no programme.
+    """
+    from scipy.optimize import linprog
+
+    unknown, matrix = _system(relations, hidden, known)
+    if unknown.size == 0:
+        return None
+    shown = known & ~hidden
+    for count in range(values.shape[1]):
+        if (values[unknown, count] > 0).all():
+            continue  # an inner point: every hidden cell can move either way along a free direction
+        rhs = np.array([_shown_sum(rel, shown, values[:, count]) for rel in relations])
+        for j, cell in enumerate(unknown):
+            goal = np.zeros(unknown.size)
+            goal[j] = 1.0
+            low = linprog(goal, A_eq=matrix, b_eq=rhs, bounds=(0, None))
+            high = linprog(-goal, A_eq=matrix, b_eq=rhs, bounds=(0, None))
+            if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
+                return int(cell)
+    return None
+
+
+def _shown_sum(relation: np.ndarray, shown: np.ndarray, values: np.ndarray) -> float:
+    """What the hidden members of a relation must add up to: minus its shown members, signed."""
+    signs = np.where(np.arange(relation.size) == relation.size - 1, 1.0, -1.0)
+    visible = shown[relation]
+    return float(-(signs[visible] * values[relation][visible]).sum())

@@ -516,7 +516,9 @@ def _normal_sums(
             [centred_x @ centred_y, centred_y @ centred_y],
         ]
     )  # n times the units' covariance with divisor n
-    factorisation: Literal["eigh"] = "eigh"  # a constant y (every posting one hire) gives a singular covariance
+    factorisation: Literal["eigh"] = (
+        "eigh"  # a constant y (every posting one hire) gives a singular covariance
+    )
     sums = gen.multivariate_normal(n * mean, cov, size=n_resamples, method=factorisation)
     return sums[:, 0], sums[:, 1]
 
