@@ -16,6 +16,8 @@ LAYERS: dict[str, int] = {
     "rekrut._deprecation": 0,
     "rekrut._progress": 0,
     "rekrut._format": 0,
+    "rekrut._escape": 0,
+    "rekrut._seeds": 0,
     "rekrut.errors": 0,
     "rekrut.notes": 0,
     "rekrut.messages": 0,

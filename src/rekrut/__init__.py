@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rekrut.errors import DataError, ExperimentError, InputError, RekrutWarning
+from rekrut.errors import DataError, ExperimentError, InputError, OutputError, RekrutWarning
 from rekrut.metrics import METRICS, Metric, get_metric
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ __all__ = [
     "Look",
     "Metric",
     "ObservationalResult",
+    "OutputError",
     "PartTime",
     "PostingData",
     "RekrutWarning",

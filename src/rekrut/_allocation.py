@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from rekrut._seeds import resolve_rng
 from rekrut.io import to_pandas
 
 FloatArray = NDArray[np.float64]
@@ -44,6 +45,7 @@ class Allocation:
     n_draws: int
     method: str
     free_channels: tuple[str, ...] = ()
+    seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain Python values, safe for ``json.dumps``."""
@@ -58,6 +60,7 @@ class Allocation:
             "method": self.method,
             "free_channels": list(self.free_channels),
             "table": rows,
+            "seed": self.seed,
         }
 
 
@@ -248,7 +251,7 @@ def allocate(
         for b in (min_share, max_share)
     ]
     low, high = bounds
-    paid = _paid_allocation(frame[~free], budget_dkk, objective, low, high, n_draws, rng)
+    paid, seed = _paid_allocation(frame[~free], budget_dkk, objective, low, high, n_draws, rng)
     table = pd.concat([paid, _free_rows(frame[free])], ignore_index=True)
     order = {name: i for i, name in enumerate(str(n) for n in frame["channel"])}
     table = table.sort_values("channel", key=lambda c: c.map(order), ignore_index=True)
@@ -260,6 +263,7 @@ def allocate(
         n_draws=n_draws,
         method=f"Thompson sampling, Gamma({PRIOR_SHAPE:g}, {PRIOR_RATE:g}) outcome rate",
         free_channels=tuple(str(n) for n in frame.loc[free, "channel"]),
+        seed=seed,
     )
 
 
@@ -292,7 +296,8 @@ def _paid_allocation(
     max_share: Bound,
     n_draws: int,
     rng: np.random.Generator | int | None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, int | None]:
+    """The paid channels' allocation and the seed its draws used."""
     names = [str(n) for n in frame["channel"]]
     low = _bounds("min_share", min_share, names, 0.0)
     high = _bounds("max_share", max_share, names, 1.0)
@@ -301,7 +306,7 @@ def _paid_allocation(
     hires = frame["hires"].to_numpy(dtype=np.float64)
     outcomes = hires if objective == "cost_per_hire" else frame["qualified"].to_numpy(np.float64)
     per_posting = cost / postings
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    generator, seed = resolve_rng(rng, "allocate", objective, names, cost, postings, outcomes)
     rate = generator.standard_gamma(PRIOR_SHAPE + outcomes[:, None], size=(len(names), n_draws))
     per_krone = rate / ((PRIOR_RATE + postings) * per_posting)[:, None]
     best = per_krone.argmax(axis=0)
@@ -319,4 +324,4 @@ def _paid_allocation(
         },
         columns=_COLUMNS,
     )
-    return table
+    return table, seed

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rekrut._progress import progress as _progress
+from rekrut._seeds import resolve_rng
 from rekrut._simulation import simulate
 from rekrut.analysis import analyze
 from rekrut.metrics import get_metric
@@ -73,11 +74,12 @@ class SimulatedPower:
     table: pd.DataFrame
     alpha: float
     effects: dict[str, dict[str, float]]
+    seed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe values."""
         records = self.table.astype(object).where(self.table.notna(), None).to_dict("records")
-        return {"alpha": self.alpha, "effects": self.effects, "table": records}
+        return {"alpha": self.alpha, "effects": self.effects, "table": records, "seed": self.seed}
 
 
 def simulate_power(
@@ -112,6 +114,9 @@ def simulate_power(
         Significance level (default: the experiment's).
     batch_size, progress
         Replicates analysed per pass, and whether to show a progress bar on a terminal.
+    rng
+        Seed or generator; without it the seed is derived from the experiment id and these
+        settings (recorded as ``seed``), so the same call gives the same power.
 
     Examples
     --------
@@ -135,7 +140,8 @@ def simulate_power(
     chosen = tuple(metrics or [m for m in experiment.metrics if get_metric(m).kind != "duration"])
     plan = experiment.model_copy(update={"metrics": chosen, "primary_metric": chosen[0]})
     level = alpha if alpha is not None else experiment.alpha
-    gen = np.random.default_rng(rng)
+    settings = [postings, replicates, list(chosen), job_category, level]
+    gen, seed = resolve_rng(rng, "power", experiment.id, sorted(effects.items()), *settings)
     rejections: list[pd.DataFrame] = []
     starts = range(0, replicates, batch_size)
     for start in _progress(starts, total=len(starts), desc="simulating", enabled=progress):
@@ -179,4 +185,4 @@ def simulate_power(
         "mean_lift",
     ]
     frozen = {arm: dict(values) for arm, values in effects.items()}
-    return SimulatedPower(summary[columns], level, frozen)
+    return SimulatedPower(summary[columns], level, frozen, seed)

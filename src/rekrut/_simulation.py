@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rekrut._seeds import resolve_rng
 from rekrut.model import Experiment, as_experiment
 from rekrut.profiles import EFFECT_KEYS, JOB_PROFILES, JobProfile
 
@@ -85,7 +86,8 @@ def simulate(
         Draw this many independent experiments at once, numbered in a ``replicate`` column
         (for power by simulation: analyse them together with ``by=["replicate"]``).
     rng
-        Seed or generator.
+        Seed or generator (default: a seed derived from the experiment id and these settings,
+        so the same call draws the same table).
 
     Examples
     --------
@@ -98,7 +100,8 @@ def simulate(
     True
     """
     experiment = as_experiment(experiment)
-    gen = np.random.default_rng(rng)
+    settings = [postings, sorted((effects or {}).items()), job_category, replicates]
+    gen, _ = resolve_rng(rng, "simulate", experiment.id, *settings, str(start), str(as_of))
     base = profile or JOB_PROFILES[_category(experiment, job_category)]
     start = start or experiment.start or dt.date(2026, 1, 5)
     end = end or experiment.end or start + dt.timedelta(weeks=26)

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from rekrut._progress import progress as progress_bar
+from rekrut._seeds import resolve_rng
 from rekrut.analysis import BAYES_COLUMNS, TABLE_COLUMNS, AnalysisResult, Method, analyze
 from rekrut.data import PostingData, load_postings, validate_postings
 from rekrut.errors import InputError
@@ -82,7 +83,8 @@ class CalibrationResult:
     by
         Grouping columns the labels were re-randomised within.
     seed
-        The seed given (None when none was).
+        The seed used: given, or derived from the experiment id, the method, the number of
+        replications and the postings (None when a generator was given).
     notes
         Caveats (codes of :data:`rekrut.notes.NOTES`).
     """
@@ -207,8 +209,8 @@ def check_calibration(
     _check_unit(experiment)
     experiment = _with_metrics(experiment, metrics)
     frame, source = _posting_frame(experiment, data, by)
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    seed = rng if isinstance(rng, int) and not isinstance(rng, bool) else None
+    rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    gen, seed = resolve_rng(rng, "calibration", experiment.id, method, replications, rows)
     level = experiment.confidence_level
     tables = _replicate(experiment, frame, source, by, replications, method, gen, progress)
     outcomes = pd.concat(tables, ignore_index=True)

@@ -7,13 +7,17 @@ unexpected failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from rekrut._escape import terminal_text
 from rekrut.errors import ExperimentError, InputError
 from rekrut.notes import Lang
 
@@ -34,7 +38,32 @@ def demo_experiment_path() -> Path:
 
 
 def _emit(text: str) -> None:
+    # user text (arm names, titles) may hold escape sequences or direction controls
+    text = terminal_text(text, keep_lines=True)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _json(payload: Any) -> str:
+    """JSON with every NaN or infinity as null: bare NaN and Infinity are not JSON."""
+    return json.dumps(_finite(payload), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """A table as text, with line breaks and controls inside its cells written visibly."""
+    shown = frame.copy()
+    for column in shown.select_dtypes(exclude=["number", "bool", "datetime"]).columns:
+        shown[column] = shown[column].map(terminal_text, na_action="ignore")
+    return str(shown.to_string(index=False))
 
 
 def _experiment(args: argparse.Namespace) -> Experiment:
@@ -72,7 +101,7 @@ def _table_text(result: AnalysisResult) -> str:
     shown = result.table.copy()
     for column in shown.select_dtypes("number").columns:
         shown[column] = shown[column].map(lambda v: f"{v:.4g}")
-    lines = [shown.to_string(index=False)]
+    lines = [_table(shown)]
     lines += [f"note: {text}" for text in result.note_texts("en")]
     return "\n".join(lines)
 
@@ -159,7 +188,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
+        _emit(_json(result.to_dict()))
         return 0
     table = result.table
     shown = table[[*result.by, "metric", "arm", "method"]].copy()
@@ -183,7 +212,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{result.postings} postings, method {result.method}.",
         f"False positive: {rule}, alpha {result.nominal:.3g}. Rate ± Monte Carlo standard "
         "error; band: where a calibrated method's rate falls 99 times in 100.",
-        shown.to_string(index=False),
+        _table(shown),
     ]
     lines += [f"note: {text}" for text in result.note_texts("en")]
     _emit("\n".join(lines))
@@ -275,7 +304,7 @@ def _analytic_power(args: argparse.Namespace) -> int:
         plan = power.sequential_plan(result, looks=args.looks, spending=args.spending)
         payload["sequential"] = plan.to_dict()
         text += "\n" + str(plan).capitalize() + "."
-    _emit(json.dumps(payload, indent=2) if args.format == "json" else text)
+    _emit(_json(payload) if args.format == "json" else text)
     return 0
 
 
@@ -304,9 +333,9 @@ def _simulated_power(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _emit(_json(result.to_dict()))
     else:
-        shown = result.table.round(3).to_string(index=False)
+        shown = _table(result.table.round(3))
         _emit(
             f"Power by simulation: {args.replicates} experiments of {postings} postings, "
             f"true lift {args.lift:+.0%} on {metric}, alpha {result.alpha}.\n{shown}"
@@ -393,11 +422,11 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
         experiment, data, metrics=_metrics(args.metric), every=args.every, spending=args.spending
     )
     if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _emit(_json(result.to_dict()))
     else:
         shown = result.table.copy()
         shown["look"] = shown["look"].dt.strftime("%Y-%m-%d")
-        _emit(shown.round(4).to_string(index=False))
+        _emit(_table(shown.round(4)))
     return 0
 
 
@@ -425,7 +454,7 @@ def _cmd_peers(args: argparse.Namespace) -> int:
         )
     found = peers.find(args.municipality, k=args.k)
     payload: dict[str, Any] = {"peers": found.to_dict()}
-    text = [found.table.round(3).to_string(index=False)]
+    text = [_table(found.table.round(3))]
     if args.kpis:
         kpis = read_table(args.kpis) if args.kpis != "example" else peers.example_kpis()
         source = None if args.kpis == "example" else args.kpis
@@ -451,13 +480,9 @@ def _cmd_peers(args: argparse.Namespace) -> int:
             "percentile",
             "verdict",
         ]
-        text += ["", comparison.table[columns].round(3).to_string(index=False)]
+        text += ["", _table(comparison.table[columns].round(3))]
         text += [f"note: {note}" for note in comparison.notes]
-    _emit(
-        json.dumps(payload, indent=2, ensure_ascii=False)
-        if args.format == "json"
-        else "\n".join(text)
-    )
+    _emit(_json(payload) if args.format == "json" else "\n".join(text))
     return 0
 
 
@@ -871,13 +896,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     shown = warnings.showwarning
     warnings.showwarning = _one_line_warning
     try:
-        code: int = args.handler(args)
+        with _terminate_cleanly():
+            code: int = args.handler(args)
     except InputError as exc:
         sys.stderr.write(f"rekrut: error: {exc}\n")
         return 2
     finally:
         warnings.showwarning = shown
     return code
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit while a command runs, so that a file being written is
+    removed (as for Ctrl-C) rather than left half-written beside its target."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

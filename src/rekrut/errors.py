@@ -13,6 +13,7 @@ __all__ = [
     "DataError",
     "ExperimentError",
     "InputError",
+    "OutputError",
     "RekrutWarning",
     "UnknownNameError",
     "unknown_name",
@@ -105,3 +106,13 @@ def unknown_name(kind: str, value: object, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(str(value), [str(k) for k in known], n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ";"
     return f"unknown {kind} {value!r}{hint} Known: {', '.join(str(k) for k in known)}"
+
+
+class OutputError(InputError):
+    """An output file cannot be written (read-only file system, a folder in the way, ...).
+
+    Examples
+    --------
+    >>> str(OutputError("cannot write here: Read-only file system", file="/rapport.html"))
+    '/rapport.html: cannot write here: Read-only file system'
+    """

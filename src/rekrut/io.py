@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rekrut.errors import DataError
+from rekrut.errors import DataError, OutputError
 
 __all__ = [
     "read_resource_table",
@@ -337,13 +337,44 @@ def _new_file_mode(path: Path) -> int:
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically and return the path."""
+    """Write ``data`` to ``path`` atomically and return the path.
+
+    The bytes go to a hidden temporary file beside ``path``, are flushed to disk (``fsync``)
+    and then renamed over ``path`` in one step, so a reader sees the old file or the whole new
+    one, and a crash after the rename cannot leave an empty file. The temporary file is removed
+    on any failure or interruption that Python sees (an exception, Ctrl-C, and SIGTERM in the
+    ``rekrut`` command); only a hard kill can leave it behind.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written, naming it and the reason.
+    """
     path = Path(path)
+    try:
+        return _write_atomic(path, data)
+    except OSError as exc:
+        raise OutputError(f"cannot write the file: {_why(path, exc)}", file=str(path)) from None
+
+
+def _why(path: Path, exc: OSError) -> str:
+    """The reason a write failed, in the user's terms."""
+    if path.is_dir():
+        return "a folder has this name; give a file name"
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder"
+    return exc.strerror or type(exc).__name__
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         # mkstemp creates the file private (0600); give it the permissions of a plain new file
         os.chmod(tmp, _new_file_mode(path))
         Path(tmp).replace(path)
@@ -351,7 +382,21 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+    _sync_folder(path.parent)
     return path
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entry of the renamed file (where the system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open a folder
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -50,7 +50,10 @@ Design = Literal["randomised", "observational"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # allow_inf_nan=False: a weight, price or prior of inf or nan is an error, not a silent NaN
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class CostModel(_Frozen):

@@ -116,6 +116,12 @@ NOTES: dict[str, dict[Lang, str]] = {
         "da": "Skæv fordeling: antallet af opslag pr. gruppe ({observed}) afviger fra den planlagte "
         "fordeling (p = {p_value}). Undersøg fordelingen af opslag, før resultaterne bruges.",
     },
+    "bootstrap_normal_sums": {
+        "en": "{metric}: an arm has more than 20,000 postings, so its bootstrap resamples the "
+        "sums from their normal limit (the same interval, in bounded memory and time).",
+        "da": "{metric}: en gruppe har over 20.000 opslag, så bootstrap trækker summerne fra "
+        "deres normalfordelte grænse (samme interval, med begrænset hukommelse og tid).",
+    },
     "bootstrap_zero": {
         "en": "{metric}: {share} of bootstrap resamples had no {denominator} in an arm and were "
         "left out.",

@@ -23,7 +23,7 @@ from scipy import stats
 from rekrut._initiative import InitiativeEvaluation, evaluate_panel, metric_panel, parse_periods
 from rekrut._panel import PANEL_INITIATIVES, example_panel, kpi_frame, synthetic_panel
 from rekrut._statbank import read_statbank
-from rekrut.disclosure import DEFAULT_MIN_COUNT, suppress
+from rekrut.disclosure import DEFAULT_MIN_COUNT, CubeSuppression, blank, protect_cube
 from rekrut.errors import DataError, InputError, UnknownNameError, unknown_name
 from rekrut.io import read_resource_table, to_pandas
 from rekrut.model import normalize_kommunekode
@@ -110,12 +110,20 @@ class PeerSet:
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe values."""
-        clean = self.table.astype(object).where(self.table.notna(), None)
         return {
             "municipality": self.municipality,
             "covariates": list(self.covariates),
-            "peers": clean.to_dict("records"),
+            "peers": _records(self.table),
         }
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts: blanks and infinite values (a cost per hire of no hires) as None."""
+    numbers = table.select_dtypes("number").columns
+    finite = table.notna()
+    finite[numbers] = np.isfinite(table[numbers].astype(float))
+    records = table.astype(object).where(finite, None).to_dict("records")
+    return [{str(k): v for k, v in row.items()} for row in records]
 
 
 def find(
@@ -248,13 +256,15 @@ def validate_kpis(
     out["kommunekode"] = codes
     for column in columns:
         numbers = pd.to_numeric(out[column], errors="coerce")
-        bad = numbers.isna() | (numbers < 0)
+        bad = numbers.isna() | (numbers < 0) | ~np.isfinite(numbers.fillna(0).astype(float))
         if column != "cost_dkk":
             bad |= numbers != np.floor(numbers.fillna(0))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
+            shown = out[column].iloc[i]
             raise DataError(
-                f"{out[column].iloc[i]!r} must be a non-negative {'amount' if column == 'cost_dkk' else 'whole number'}",
+                f"{repr(shown) if isinstance(shown, str) else float(numbers.iloc[i])} must be a finite, "
+                f"non-negative {'amount' if column == 'cost_dkk' else 'whole number'}",
                 file=where,
                 row=row_of(i),
                 column=column,
@@ -304,11 +314,10 @@ class PeerComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-safe values."""
-        clean = self.table.astype(object).where(self.table.notna(), None)
         return {
             "municipality": self.municipality,
             "peers": self.peers.codes,
-            "table": clean.to_dict("records"),
+            "table": _records(self.table),
             "notes": list(self.notes),
         }
 
@@ -339,8 +348,12 @@ def compare(
     so small municipalities are not ranked on noise. Funnel limits follow Spiegelhalter (2005,
     *Statistics in Medicine* 24:1185, doi:10.1002/sim.1970) with the between-municipality
     variance of the fitted prior added (his random-effects funnel). Rows about fewer than
-    ``min_count`` hires or applicants are suppressed, and peer summaries use unsuppressed peers
-    only.
+    ``min_count`` hires or applicants (for retention: early leavers or those who stayed) are
+    suppressed with everything derived from them, funnel limits included; suppression is
+    decided once over every aggregate any query of this KPI table can show, with
+    complementary cells hidden so that no total minus visible cells, within one call or across
+    calls with other ``job_category``, ``period`` or ``by``, recovers a hidden count
+    (:func:`rekrut.disclosure.protect_cube`). Peer summaries use unsuppressed peers only.
 
     ``job_category`` and ``period`` select one slice (rows outside it are left out; with
     neither, all rows of a municipality are summed). ``by`` names columns of the KPI table
@@ -368,6 +381,8 @@ def compare(
     reference = municipalities()
     data = validate_kpis(kpis, reference=reference)
     code = _code(municipality)
+    peer_set = peers if isinstance(peers, PeerSet) else find(code, k=k, peers=peers)
+    protection = _protection(data, [code, *peer_set.codes], min_count)
     if job_category is not None:
         _check_known("job category", job_category, data["job_category"], "job_category")
         data = data[data["job_category"] == job_category]
@@ -398,7 +413,6 @@ def compare(
         raise InputError(
             f"the KPI table has no rows for municipality {code} in this slice", column="kommunekode"
         )
-    peer_set = peers if isinstance(peers, PeerSet) else find(code, k=k, peers=peers)
     merged = {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
     keep = np.isin(merged["kommunekode"].astype(str), [code, *peer_set.codes])
     table = pd.DataFrame({c: values[keep] for c, values in merged.items()})
@@ -414,11 +428,16 @@ def compare(
         "shrunk_ci_low",
         "shrunk_ci_high",
     ]
-    safe = suppress(
+    fixed = {"job_category": job_category, "period": None if period is None else str(period)}
+    hidden = _hidden_rows(
+        table, protection, keys, {d: v for d, v in fixed.items() if v is not None}
+    )
+    why = f"a count of people below {min_count} here or in a total it adds to"
+    safe = blank(
         table,
-        count_columns=["hires", "applications"],
-        blank_columns=derived,
-        min_count=min_count,
+        hidden,
+        blank_columns=[*derived, *_FUNNEL],
+        reasons=[why] * len(table),
         label_columns=[*keys, "kommunekode", "metric"],
     )
     out = _verdicts(safe.table, [*keys, "metric"])
@@ -431,61 +450,122 @@ def compare(
     return PeerComparison(code, out, (*notes, *safe.notes), peer_set)
 
 
+_FUNNEL = ("funnel_low_95", "funnel_high_95", "funnel_low_998", "funnel_high_998")
+
+
+def _protection(
+    data: pd.DataFrame, units: Sequence[str], min_count: int
+) -> tuple[CubeSuppression, CubeSuppression]:
+    """Suppression over every aggregate a comparison can show, decided once from the whole table.
+
+    The cube spans every slice column of the KPI table (job category, period and any other), so
+    a query summing over a column and one breaking it down agree on what is hidden. The first
+    pattern protects hires and applicants (every KPI of a hidden cell is blanked), the second,
+    nested in it, protects early leavers and those who stayed (retention only).
+    """
+    dims = [c for c in data.columns if c not in ("kommunekode", *KPI_COLUMNS)]
+    people = data.assign(retained=data["hires"] - data["early_leavers"])
+    common: dict[str, Any] = {"unit": "kommunekode", "dims": dims, "min_count": min_count}
+    cells = protect_cube(people, counts=["hires", "applications"], units=units, **common)
+    staying = protect_cube(
+        people, counts=["early_leavers", "retained"], units=units, within=cells, **common
+    )
+    return cells, staying
+
+
+def _hidden_rows(
+    table: pd.DataFrame,
+    protection: tuple[CubeSuppression, CubeSuppression],
+    keys: Sequence[str],
+    fixed: Mapping[str, str],
+) -> np.ndarray:
+    """Whether each row of the comparison shows a hidden cube cell."""
+    cells, staying = protection
+    hidden = np.zeros(len(table), dtype=bool)
+    labels = table[list(keys)].to_numpy(dtype=object) if keys else np.empty((len(table), 0))
+    for i, (unit, metric) in enumerate(zip(table["kommunekode"], table["metric"], strict=True)):
+        cell = {**fixed, **dict(zip(keys, labels[i], strict=True))}
+        pattern = staying if metric == "retention_12m" else cells
+        hidden[i] = pattern.status(unit, cell) != "shown"
+    return hidden
+
+
 def _slice_table(
     data: pd.DataFrame, metrics: Sequence[str], credible_level: float
 ) -> dict[str, np.ndarray]:
     """Raw and shrunk KPIs with funnel limits for every municipality of one slice (columns)."""
-    from rekrut.stats import pool_beta_binomial, pool_gamma_poisson
-
-    z95, z998 = stats.norm.isf(0.025), stats.norm.isf(0.001)
     col = {c: data[c].to_numpy() for c in (*KPI_COLUMNS, "filled", "retained", "kommunekode")}
     columns: dict[str, list[np.ndarray]] = {}
+    rows = col["kommunekode"].size
     for metric in metrics:
-        num, den, kind, lower = _KPIS[metric]
+        _, den, _, lower = _KPIS[metric]
         used = col[den] > 0
-        if not used.any():
-            continue
-        postings = col["postings"][used]
-        if kind == "proportion":
-            trials = col[den][used]
-            fit = pool_beta_binomial(col[num][used], trials, credible_level=credible_level)
-            a, b = float(fit.prior_a), float(fit.prior_b)
-            level, tau2 = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
-            within = level * (1 - level) / trials
-            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
-        else:
-            counts = col["hires" if kind == "cost" else num][used]
-            fit = pool_gamma_poisson(counts, postings, credible_level=credible_level)
-            a, b = float(fit.prior_a), float(fit.prior_b)
-            level, tau2 = a / b, a / b**2
-            within = level / postings
-            value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
-            if kind == "cost":
-                per_posting = col["cost_dkk"][used] / postings
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    value, shrunk = per_posting / fit.raw, per_posting / fit.mean
-                    low, high = per_posting / fit.ci_high, per_posting / fit.ci_low
-                within = np.full(postings.size, np.nan)
-        spread95, spread998 = z95 * np.sqrt(within + tau2), z998 * np.sqrt(within + tau2)
+        estimates = _estimates(col, metric, used, credible_level) if used.any() else {}
+        # Every municipality gets a row, estimable or not: a missing row would tell a zero.
         found = {
-            "metric": np.full(postings.size, metric, dtype=object),
-            "kommunekode": col["kommunekode"][used],
-            "postings": postings,
-            "applications": col["applications"][used],
-            "hires": col["hires"][used],
-            "value": value,
-            "shrunk": shrunk,
-            "shrunk_ci_low": low,
-            "shrunk_ci_high": high,
-            "funnel_low_95": level - spread95,
-            "funnel_high_95": level + spread95,
-            "funnel_low_998": level - spread998,
-            "funnel_high_998": level + spread998,
-            "lower_is_better": np.full(postings.size, lower),
+            "metric": np.full(rows, metric, dtype=object),
+            "kommunekode": col["kommunekode"],
+            "postings": col["postings"],
+            "applications": col["applications"],
+            "hires": col["hires"],
+            **{name: _scatter(estimates.get(name), used) for name in _ESTIMATES},
+            "lower_is_better": np.full(rows, lower),
         }
         for name, values in found.items():
             columns.setdefault(name, []).append(np.asarray(values))
     return {name: np.concatenate(parts) for name, parts in columns.items()}
+
+
+_ESTIMATES = ("value", "shrunk", "shrunk_ci_low", "shrunk_ci_high", *_FUNNEL)
+
+
+def _estimates(
+    col: Mapping[str, np.ndarray], metric: str, used: np.ndarray, credible_level: float
+) -> dict[str, np.ndarray]:
+    """Raw and shrunk values with funnel limits for the municipalities with a denominator."""
+    from rekrut.stats import pool_beta_binomial, pool_gamma_poisson
+
+    z95, z998 = stats.norm.isf(0.025), stats.norm.isf(0.001)
+    num, den, kind, _ = _KPIS[metric]
+    postings = col["postings"][used]
+    if kind == "proportion":
+        trials = col[den][used]
+        fit = pool_beta_binomial(col[num][used], trials, credible_level=credible_level)
+        a, b = float(fit.prior_a), float(fit.prior_b)
+        level, tau2 = a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
+        within = level * (1 - level) / trials
+        value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
+    else:
+        counts = col["hires" if kind == "cost" else num][used]
+        fit = pool_gamma_poisson(counts, postings, credible_level=credible_level)
+        a, b = float(fit.prior_a), float(fit.prior_b)
+        level, tau2 = a / b, a / b**2
+        within = level / postings
+        value, shrunk, low, high = fit.raw, fit.mean, fit.ci_low, fit.ci_high
+        if kind == "cost":
+            per_posting = col["cost_dkk"][used] / postings
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value, shrunk = per_posting / fit.raw, per_posting / fit.mean
+                low, high = per_posting / fit.ci_high, per_posting / fit.ci_low
+            within = np.full(postings.size, np.nan)
+    spread95, spread998 = z95 * np.sqrt(within + tau2), z998 * np.sqrt(within + tau2)
+    return {
+        "value": value,
+        "shrunk": shrunk,
+        "shrunk_ci_low": low,
+        "shrunk_ci_high": high,
+        "funnel_low_95": level - spread95,
+        "funnel_high_95": level + spread95,
+        "funnel_low_998": level - spread998,
+        "funnel_high_998": level + spread998,
+    }
+
+
+def _scatter(values: np.ndarray | None, used: np.ndarray) -> np.ndarray:
+    out = np.full(used.size, np.nan)
+    if values is not None:
+        out[used] = values
+    return out
 
 
 def _verdicts(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

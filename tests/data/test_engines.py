@@ -90,7 +90,7 @@ def test_engine_checks_name_the_column(example: tuple[rk.Experiment, pd.DataFram
     exp, raw = example
     bad = raw.copy()
     bad.loc[5, "hires"] = 99
-    with pytest.raises(rk.DataError, match="hires exceeds applications in 1 rows") as info:
+    with pytest.raises(rk.DataError, match="hires exceeds applications in 1 row") as info:
         rk.summarize(exp, pl.from_pandas(bad))
     assert info.value.column == "hires"
     bad = raw.copy()
@@ -103,27 +103,6 @@ def test_engine_checks_name_the_column(example: tuple[rk.Experiment, pd.DataFram
     negative.loc[0, "applications"] = -1
     with pytest.raises(rk.DataError, match="must not be negative"):
         rk.summarize(exp, pa.Table.from_pandas(negative))
-
-
-@pytest.fixture(scope="module")
-def spark():  # type: ignore[no-untyped-def]
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    import shutil
-
-    if shutil.which("java") is None:
-        pytest.skip("PySpark needs a Java runtime (java is not on PATH)")
-    import os
-
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .appName("rekrut-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def test_pyspark_local_mode_gives_the_pandas_statistics(

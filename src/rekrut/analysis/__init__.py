@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rekrut._seeds import resolve_rng
 from rekrut.analysis._bayesian import BayesBlock, bayes_block, empty_cells
 from rekrut.analysis._borrowed import apply_borrowed_prior, experiment_prior
 from rekrut.analysis._cells import Cells, Mode, Plan, cells_of, mode_of, sizes_of
@@ -128,8 +129,11 @@ def analyze(
         where the delta method and Welch's test do not hold their level; the ``method``
         column says which rows. ``"asymptotic"`` keeps the delta method everywhere.
     n_resamples, n_draws, rng
-        Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte Carlo draws (Bayesian probability of being best among
-        more than two arms; Bayesian intervals are exact), and the seed.
+        Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte
+        Carlo draws (Bayesian probability of being best among more than two arms; Bayesian
+        intervals are exact), and the seed or generator. Without ``rng`` the seed is derived
+        from the experiment id and the data (see :mod:`rekrut._seeds`), so two runs give the
+        same numbers; the seed used is ``result.seed`` and is in the JSON and the report.
     lang
         The language of the result in notebooks — its notes, headline and decision table:
         ``"da"`` (default, as reports) or ``"en"``. The numbers do not depend on it.
@@ -172,6 +176,9 @@ def analyze(
         raise ValueError("prior= is a Bayesian prior on the lift; it needs method='bayesian'")
     if pool and (method != "bayesian" or not by):
         raise ValueError("pool=True needs method='bayesian' and grouping columns in by=")
+    postings = load_postings(experiment, data)
+    summary = summarize_postings(experiment, postings, by=by)
+    gen, seed = resolve_rng(rng, *_seed_parts(experiment, summary))
     plan = Plan(
         confidence_level=confidence_level or experiment.confidence_level,
         multiplicity=multiplicity or experiment.multiplicity,
@@ -182,10 +189,8 @@ def analyze(
         n_draws=n_draws,
         pool=pool,
         progress=progress,
-        rng=np.random.default_rng(rng),
+        rng=gen,
     )
-    postings = load_postings(experiment, data)
-    summary = summarize_postings(experiment, postings, by=by)
     notes: list[Note] = list(postings.notes)
     if experiment.design == "observational":
         notes.append(Note("observational_analyze", {}))
@@ -216,7 +221,18 @@ def analyze(
         from rekrut._observational import observe
 
         associations = observe(experiment, postings)
-    return AnalysisResult(experiment, method, table, tuple(notes), srm, summary, lang, associations)
+    return AnalysisResult(
+        experiment, method, table, tuple(notes), srm, summary, lang, associations, seed
+    )
+
+
+def _seed_parts(experiment: Experiment, summary: Summary) -> list[Any]:
+    """What the default seed is derived from: the experiment id and the data's statistics."""
+    parts: list[Any] = [experiment.id, list(summary.by), summary.units]
+    for metric_id in sorted(summary.moments):
+        moments = summary.moments[metric_id]
+        parts += [metric_id, np.stack([moments.n, moments.sum_x, moments.sum_y, moments.sum_xx])]
+    return parts
 
 
 def _bayesian(experiment: Experiment, summary: Summary, plan: Plan, notes: list[Note]) -> Any:

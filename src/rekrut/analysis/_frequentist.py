@@ -394,6 +394,7 @@ def _bootstrap_block(
     notes: list[Note],
 ) -> Comparison:
     dropped: list[float] = []
+    limit: list[bool] = []
     units = _units(experiment, postings, summary, [metric.numerator, metric.denominator])
     control = list(summary.arms).index(experiment.control)
 
@@ -410,9 +411,12 @@ def _bootstrap_block(
             rng=plan.rng,
         )
         dropped.append(float(np.max(res.zero_denominator_share)))
+        limit.append(res.normal_sums)
         return res.comparison
 
     comparison = _per_cell(experiment, summary, compute, plan)
+    if any(limit):
+        notes.append(Note("bootstrap_normal_sums", {"metric": metric.id}))
     if dropped and max(dropped) > 0:
         share = f"{max(dropped):.1%}"
         notes.append(

@@ -107,6 +107,9 @@ class AnalysisResult:
         for the experiment's ``adjust_for`` (:func:`rekrut.observe`): the table above compares
         the arms as they are, this one as far as the covariates allow. None for a randomised
         design.
+    seed
+        The seed of the random draws (bootstrap, Monte Carlo, re-randomisation): given, or
+        derived from the experiment id and the data; None when a generator was passed.
     """
 
     experiment: Experiment
@@ -117,6 +120,7 @@ class AnalysisResult:
     summary: Summary
     lang: Lang = "da"
     associations: ObservationalResult | None = None
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.lang not in ("da", "en"):
@@ -160,6 +164,7 @@ class AnalysisResult:
             "sample_ratio_mismatch": None if self.srm is None else self.srm.to_dict(),
             "associations": None if self.associations is None else self.associations.to_dict(),
             "decisions": [d.to_dict() for d in self.decisions()],
+            "seed": self.seed,
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -171,13 +176,26 @@ class AnalysisResult:
         return [note.text(lang or self.lang) for note in self.notes]
 
     def _repr_html_(self) -> str:
+        from rekrut._escape import visible_controls
+
+        def shown_safe(frame: pd.DataFrame) -> pd.DataFrame:
+            out = frame.copy()
+            for column in out.select_dtypes(exclude=["number", "bool"]).columns:
+                out[column] = out[column].map(visible_controls, na_action="ignore")
+            return out
+
         shown = self.summary.by and len(self.summary.groups) > _MAX_GROUPS_SHOWN
         decisions = (
-            "" if shown else self.decision_table().to_html(index=False, border=0, escape=True)
+            ""
+            if shown
+            else shown_safe(self.decision_table()).to_html(index=False, border=0, escape=True)
         )
-        table = self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
-        head = html.escape(f"{self.experiment.title or self.experiment.id} — {self.method}")
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.note_texts())
+        table = shown_safe(self.table).to_html(
+            index=False, float_format=lambda v: f"{v:.4g}", border=0
+        )
+        title = f"{self.experiment.title or self.experiment.id} — {self.method}"
+        head = html.escape(visible_controls(title))
+        notes = "".join(f"<li>{html.escape(visible_controls(n))}</li>" for n in self.note_texts())
         listed = f"<ul>{notes}</ul>" if notes else ""
         fold = "Hele tabellen" if self.lang == "da" else "The full table"
         return (

@@ -7,8 +7,9 @@ of columns masked where a value is unknown. The plan is evaluated where the tabl
 
 * a validated pandas table (float columns, NaN for blanks) by ``numpy.bincount`` over integer
   cell codes — no grouped copies of the table;
-* any other engine (polars, pyarrow, DuckDB, PySpark) by the same sums as narwhals expressions
-  with one flag per data-contract check, so only a few numbers per arm leave the engine.
+* any other engine (polars, pyarrow, DuckDB, PySpark) by the same sums as narwhals expressions,
+  so only a few numbers per arm leave the engine (the data contract is checked when the table
+  is loaded, by the same expressions for every engine: :mod:`rekrut.data._checks`).
 
 Both return arrays of shape (groups, arms); groups keep the order in which they first appear.
 """
@@ -25,9 +26,8 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from rekrut.data._postings import BLANK_ALLOWED, COUNT_COLUMNS, INVARIANTS
+from rekrut.data._postings import COUNT_COLUMNS
 from rekrut.metrics import Metric, get_metric
-from rekrut.model import AMOUNT_COLUMNS
 
 __all__ = ["FUNNEL_COLUMNS", "STAT_NAMES", "Aggregate", "Moments", "aggregate", "aggregate_pandas"]
 
@@ -82,8 +82,6 @@ class Aggregate:
         Table rows per group and arm, shaped (groups, arms).
     labels
         The arm labels found in the table (with None for a blank arm).
-    violations
-        Data-contract checks that failed: name -> (column, message, number of rows).
     """
 
     groups: pd.DataFrame
@@ -92,7 +90,6 @@ class Aggregate:
     funnel: dict[str, FloatArray]
     rows: FloatArray
     labels: frozenset[Any]
-    violations: dict[str, tuple[str, str, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +391,6 @@ def _result(
     groups: pd.DataFrame,
     extras: tuple[str, str, dict[str, str]],
     labels: frozenset[Any] | None = None,
-    violations: dict[str, tuple[str, str, float]] | None = None,
 ) -> Aggregate:
     rows, unit_sum, funnel = extras
     return Aggregate(
@@ -404,7 +400,6 @@ def _result(
         {c: values[name] for c, name in funnel.items()},
         values[rows],
         frozenset() if labels is None else labels,
-        violations or {},
     )
 
 
@@ -434,30 +429,6 @@ def _sum_expr(spec: _Sum) -> nw.Expr:
     return expr
 
 
-def _check_exprs(
-    columns: set[str], totals: bool, integer: set[str]
-) -> dict[str, tuple[nw.Expr, str, str]]:
-    """0/1 flags for every contract check that the present columns allow, with column and message."""
-    checks: dict[str, tuple[nw.Expr, str, str]] = {}
-    for column in (*COUNT_COLUMNS, *AMOUNT_COLUMNS):
-        if column not in columns:
-            continue
-        value = nw.col(column).cast(nw.Float64())
-        checks[f"neg:{column}"] = (_flag(value < 0), column, "must not be negative")
-        if column in COUNT_COLUMNS and column not in integer:
-            whole = _flag((value - value.floor()).abs() > 0)
-            checks[f"int:{column}"] = (whole, column, "must be a whole number")
-        if column not in BLANK_ALLOWED:
-            checks[f"null:{column}"] = (_flag(value.is_null()), column, "is blank")
-    for small, large in INVARIANTS:
-        if small in columns and large in columns:
-            broken = _flag(nw.col(small).cast(nw.Float64()) > nw.col(large).cast(nw.Float64()))
-            checks[f"inv:{small}"] = (broken, small, f"{small} exceeds {large}")
-    if not totals and "reposted" in columns:
-        checks["flag:reposted"] = (_flag(nw.col("reposted") > 1), "reposted", "must be 0 or 1")
-    return checks
-
-
 def aggregate(
     native: Any,
     metric_ids: Sequence[str],
@@ -465,7 +436,6 @@ def aggregate(
     *,
     by: Sequence[str] = (),
     arm: nw.Expr | None = None,
-    check: bool = False,
     unit_column: str | None = None,
 ) -> Aggregate:
     """Sum the sufficient statistics of ``metric_ids`` per group and arm in one pass.
@@ -482,8 +452,6 @@ def aggregate(
         Grouping columns.
     arm
         Expression giving the arm id (default: the ``arm`` column).
-    check
-        Also count the rows that break each data-contract check.
     unit_column
         Column whose sum counts the randomised units (default: rows, or ``postings`` for totals).
     """
@@ -496,8 +464,6 @@ def aggregate(
     plan = _plan(_metrics(metric_ids), totals, integer)
     extras = _extras(plan, columns, totals, integer, unit_column)
     sums = {name: _sum_expr(spec) for name, spec in plan.sums.items()}
-    checks = _check_exprs(columns, totals, integer) if check else {}
-    sums.update({f"__check__{name}": expr for name, (expr, _, _) in checks.items()})
     arm_expr = (arm if arm is not None else nw.col("arm")).cast(nw.String())
     summed = (
         lazy.select(
@@ -511,11 +477,6 @@ def aggregate(
         .to_pandas()
     )
     labels = frozenset(None if pd.isna(a) else a for a in summed["__arm"])
-    violations = {
-        name: (column, message, float(summed[f"__check__{name}"].sum()))
-        for name, (_, column, message) in checks.items()
-        if summed[f"__check__{name}"].sum() > 0
-    }
     known = summed[summed["__arm"].isin(list(arms))].reset_index(drop=True)
     coder = _GroupCoder(by)
     group_codes = coder.codes(known)
@@ -529,4 +490,4 @@ def aggregate(
         return out
 
     values = {name: place(name) for name in plan.sums}
-    return _result(plan, values, totals, groups, extras, labels, violations)
+    return _result(plan, values, totals, groups, extras, labels)

@@ -16,7 +16,6 @@ blocks of rows.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from rekrut.data._checks import Contract, check_table, unknown_arm_message
 from rekrut.data._columns import missing_column_hint, renamed
 from rekrut.data._parse import DateProblem, DecimalMark, decide_decimal, parse_dates, parse_numbers
 from rekrut.errors import DataError
@@ -57,6 +57,9 @@ INVARIANTS = (
     ("reposted", "postings"),
 )
 """Pairs (smaller, larger): the first may never exceed the second in a row."""
+
+CONTRACT = Contract(COUNT_COLUMNS, AMOUNT_COLUMNS, BLANK_ALLOWED, INVARIANTS)
+"""The checks every engine runs (see :mod:`rekrut.data._checks`)."""
 
 _FLAG_WORDS = {"true": 1.0, "false": 0.0, "ja": 1.0, "nej": 0.0, "yes": 1.0, "no": 0.0}
 
@@ -214,6 +217,7 @@ def validate_postings(
     _check_invariants(table, where)
     _check_columns(table, experiment, granularity, where)
     _check_arms_present(arms, experiment, where)
+    check_table(table, CONTRACT, arms=experiment.arm_ids, source=where.file)
     notes = posting_notes(table, experiment, where.row)
     return PostingData(table, granularity, where.file, notes=notes)
 
@@ -381,22 +385,6 @@ def _arms(frame: pd.DataFrame, experiment: Experiment, where: _Where) -> pd.Cate
 def _is_missing(value: Any) -> bool:
     missing = pd.isna(value)
     return bool(missing) if isinstance(missing, bool | np.bool_) else False
-
-
-def unknown_arm_message(value: Any, known: Sequence[str]) -> str:
-    """``unknown arm 'Jobnett'; did you mean 'jobnet'? …`` (or: the arm cell is blank).
-
-    Examples
-    --------
-    >>> unknown_arm_message("Jobnett", ["jobnet", "facebook"])
-    "unknown arm 'Jobnett'; did you mean 'jobnet'? The experiment's arms are ['jobnet', 'facebook']"
-    """
-    if _is_missing(value) or not str(value).strip():
-        return f"the arm is blank; write one of the experiment's arms {list(known)}"
-    lowered = {arm.lower(): arm for arm in known}
-    close = difflib.get_close_matches(str(value).strip().lower(), list(lowered), n=1, cutoff=0.75)
-    hint = f"; did you mean {lowered[close[0]]!r}?" if close else ";"
-    return f"unknown arm {value!r}{hint} The experiment's arms are {list(known)}"
 
 
 def _categorical(codes: npt.NDArray[Any], categories: Sequence[str]) -> pd.Categorical:

@@ -29,12 +29,13 @@ from rekrut.data._aggregate import (
     aggregate,
     aggregate_pandas,
 )
+from rekrut.data._checks import check_table
 from rekrut.data._columns import missing_column_hint, renamed
 from rekrut.data._postings import (
+    CONTRACT,
     Granularity,
     PostingData,
     required_columns,
-    unknown_arm_message,
     validate_postings,
 )
 from rekrut.data._units import arm_expression
@@ -201,7 +202,10 @@ def _native_postings(native: Any, experiment: Experiment, source: str | None) ->
                     file=where,
                     column=column,
                 )
-    return PostingData(None, granularity, source, native=lazy, column_names=frozenset(columns))
+    postings = PostingData(None, granularity, source, native=lazy, column_names=frozenset(columns))
+    arm = arm_expression(postings, experiment)
+    check_table(lazy, CONTRACT, arms=experiment.arm_ids, arm=arm, source=source)
+    return postings
 
 
 def summarize(
@@ -274,10 +278,8 @@ def summarize_postings(
             arms,
             by=by,
             arm=arm_expression(postings, experiment),
-            check=True,
             unit_column=unit_column,
         )
-        _raise_violations(result, postings, experiment)
     return from_aggregate(result, experiment, postings.granularity, by)
 
 
@@ -294,21 +296,6 @@ def from_aggregate(
         result.units,
         result.funnel,
     )
-
-
-def _raise_violations(result: Aggregate, postings: PostingData, experiment: Experiment) -> None:
-    where = postings.source or "table"
-    unknown = sorted(
-        (a for a in result.labels if a is not None and a not in experiment.arm_ids), key=str
-    )
-    if unknown or None in result.labels:
-        shown = unknown[0] if unknown else None
-        raise DataError(unknown_arm_message(shown, experiment.arm_ids), file=where, column="arm")
-    for column, message, count in result.violations.values():
-        raise DataError(f"{message} in {count:.0f} rows", file=where, column=column)
-    missing = [arm for arm in experiment.arm_ids if arm not in result.labels]
-    if missing:
-        raise DataError(f"no rows for arm {missing[0]!r}", file=where, column="arm")
 
 
 def _check_one_row_per_arm(postings: PostingData, by: tuple[str, ...]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rekrut._escape import markdown_text, visible_controls
 from rekrut.io import write_text_atomic
 from rekrut.notes import Lang
 from rekrut.report._evaluation import meta_forest_plot, render_evaluation, twin_plot
@@ -36,10 +37,23 @@ __all__ = [
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _md_escape(value: Any) -> str:
-    # Markdown renderers pass raw HTML through: neutralise it, and keep table cells whole.
-    text = str(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+def _md_escape(value: Any) -> Any:
+    from markupsafe import Markup
+
+    return Markup(markdown_text(value))
+
+
+def _finalize(kind: str) -> Any:
+    """Every ``{{ value }}`` of a template passes here: text not marked safe is escaped for
+    Markdown (HTML is autoescaped by jinja2 after this, with direction controls made visible)."""
+    from markupsafe import Markup
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup):
+            return value
+        return markdown_text(value) if kind == "md" else visible_controls(value)
+
+    return finalize
 
 
 def _environment(kind: str) -> Any:
@@ -50,6 +64,7 @@ def _environment(kind: str) -> Any:
         autoescape=kind == "html",
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize(kind),
     )
     env.filters["md"] = _md_escape
     env.filters["keep"] = _keep_together

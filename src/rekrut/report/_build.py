@@ -356,4 +356,5 @@ def build_context(
         "methods": _methods(result, lang),
         "interval_kind": t("credible" if result.method == "bayesian" else "confidence", lang),
         "version": __version__,
+        "seed": result.seed,
     }

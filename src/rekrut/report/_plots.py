@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rekrut._escape import one_line
 from rekrut.analysis._costs import arm_mean, arm_ratio, group_position
 from rekrut.metrics import Metric, get_metric
 from rekrut.notes import Lang
@@ -48,8 +49,9 @@ def _w(key: str, lang: Lang, **params: Any) -> str:
 
 
 def _plain(text: str) -> str:
-    """Text matplotlib shows as written (an unescaped pair of ``$`` would start mathtext)."""
-    return text.replace("$", r"\$")
+    """Text matplotlib shows as written, on one line with control characters made visible
+    (an unescaped pair of ``$`` would start mathtext; a bidi control would reorder the text)."""
+    return one_line(text).replace("$", r"\$")
 
 
 def _verdict(metric: Metric, low: float, high: float) -> str:
@@ -221,7 +223,11 @@ def cost_plot(result: AnalysisResult, *, lang: Lang = "da") -> Any:
 
 def figure_svg(fig: Any) -> str:
     """Render a figure as an inline SVG element (no XML header)."""
+    import matplotlib
+
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    # fixed element ids and no date: the same figure gives the same bytes on every run
+    with matplotlib.rc_context({"svg.hashsalt": "rekrut"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg") :]

@@ -179,6 +179,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "verdict_in_line": {"da": "på niveau", "en": "in line"},
     "verdict_below": {"da": "under niveauet", "en": "below the level"},
     "generated": {"da": "Lavet med rekrut {version}.", "en": "Made with rekrut {version}."},
+    "seed_line": {
+        "da": "Tilfældige træk: seed {seed}.",
+        "en": "Random draws: seed {seed}.",
+    },
 }
 
 

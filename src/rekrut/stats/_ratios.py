@@ -8,7 +8,7 @@ proportions whose trials come in clusters (qualified / applications) and costs p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -373,6 +373,7 @@ class BootstrapResult(ResultMixin):
     comparison: Comparison
     zero_denominator_share: FloatArray
     n_resamples: int
+    normal_sums: bool = False
 
 
 @renamed_keywords(x_c="x_control", y_c="y_control", x_t="x_treatment", y_t="y_treatment")
@@ -409,7 +410,16 @@ def bootstrap_ratios(
 
     Notes
     -----
-    All resamples are drawn at once as multinomial weights (no loop over resamples) [1]_.
+    Resamples are drawn as multinomial weights over the units [1]_, a block of resamples at a
+    time so that the weights held at once stay below about 16 MB whatever the number of units.
+    Exact resampling costs time in proportion to units × resamples; above
+    :data:`EXACT_BOOTSTRAP_UNITS` units in an arm, the arm's resampled sums
+    :math:`(\\sum x^*, \\sum y^*)` are drawn from their large-sample limit instead, the bivariate
+    normal with mean :math:`n(\\bar x, \\bar y)` and covariance :math:`n \\hat\\Sigma` (the units'
+    covariance with divisor :math:`n`, the bootstrap's own), which needs only the sufficient
+    statistics; ``normal_sums`` says so. At that size the skewness of a resampled sum is the
+    units' skewness divided by :math:`\\sqrt{n} > 141`, and a test checks that both ways give
+    the same interval within Monte Carlo error.
 
     References
     ----------
@@ -430,6 +440,7 @@ def bootstrap_ratios(
         (as_float_array(x_treatment), as_float_array(y_treatment)),
     ]
     draws = [_resample(x, y, n_resamples, gen) for x, y in arms]
+    normal = any(x.size > EXACT_BOOTSTRAP_UNITS for x, _ in arms)
     estimates = [RatioStats.from_units(x, y).ratio() for x, y in arms]
     (rc, zc), (rt, zt) = draws
     usable = ~(zc | zt)
@@ -462,7 +473,14 @@ def bootstrap_ratios(
         method="bootstrap_percentile",
     )
     share = as_float_array(1.0 - usable.mean())
-    return BootstrapResult(comparison, share, n_resamples)
+    return BootstrapResult(comparison, share, n_resamples, normal)
+
+
+EXACT_BOOTSTRAP_UNITS = 20_000
+"""Above this many units in an arm, resampled sums come from their normal limit (see Notes)."""
+
+_WEIGHTS_HELD = 1 << 21
+"""Multinomial weights drawn at once (16 MB of float64)."""
 
 
 def _resample(
@@ -471,11 +489,38 @@ def _resample(
     n = x.size
     if n == 0:
         return np.full(n_resamples, np.nan), np.ones(n_resamples, dtype=bool)
-    weights = gen.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(np.float64)
-    sx, sy = weights @ x, weights @ y
-    zero = sy == 0
+    if n > EXACT_BOOTSTRAP_UNITS:
+        sx, sy = _normal_sums(x, y, n_resamples, gen)
+    else:
+        sx, sy = np.empty(n_resamples), np.empty(n_resamples)
+        rows = max(1, _WEIGHTS_HELD // n)
+        for start in range(0, n_resamples, rows):  # the same draws as one call, in blocks
+            stop = min(start + rows, n_resamples)
+            weights = gen.multinomial(n, np.full(n, 1.0 / n), size=stop - start)
+            sx[start:stop], sy[start:stop] = weights @ x, weights @ y
+    zero = sy <= 0
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(zero, np.nan, sx / sy), zero
+
+
+def _normal_sums(
+    x: FloatArray, y: FloatArray, n_resamples: int, gen: np.random.Generator
+) -> tuple[FloatArray, FloatArray]:
+    """Resampled sums of many units from their bivariate normal limit (sufficient statistics)."""
+    n = x.size
+    mean = np.array([x.mean(), y.mean()])
+    centred_x, centred_y = x - mean[0], y - mean[1]
+    cov = np.array(
+        [
+            [centred_x @ centred_x, centred_x @ centred_y],
+            [centred_x @ centred_y, centred_y @ centred_y],
+        ]
+    )  # n times the units' covariance with divisor n
+    factorisation: Literal["eigh"] = (
+        "eigh"  # a constant y (every posting one hire) gives a singular covariance
+    )
+    sums = gen.multivariate_normal(n * mean, cov, size=n_resamples, method=factorisation)
+    return sums[:, 0], sums[:, 1]
 
 
 def _quantiles(draws: FloatArray, tails: tuple[float, float]) -> tuple[FloatArray, FloatArray]:
