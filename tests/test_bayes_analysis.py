@@ -167,7 +167,7 @@ def test_a_group_without_treatment_postings_is_blank_not_the_prior(metric: str) 
             ],
         }
     )
-    data = rk.simulate(exp, postings=180, rng=3)
+    data = rk.simulate(exp, postings=900, rng=3)  # enough effective postings per cell
     data["cost_dkk"] = 1500.0  # every channel paid, so cost per hire is defined
     # region Syd has postings of A and C only
     data["region"] = np.where(data["arm"].eq("B") | (np.arange(len(data)) % 2 == 0), "Nord", "Syd")
@@ -241,10 +241,11 @@ def test_a_clustered_share_with_two_postings_per_arm_is_compared() -> None:
         }
     )
     result = rk.analyze(exp, data, method="bayesian", rng=1)
-    assert np.isfinite(result.table["prob_better"].item())
-    # compared, but two postings per arm are far too few to act on
+    # compared, but two postings per arm are far too few to put a probability on
     assert [n.code for n in result.notes] == ["bayes_few_effective_postings"]
     assert result.table["decision"].item() == "continue"
+    assert np.isnan(result.table["prob_better"].item())
+    assert np.isfinite(result.table["treatment_value"].item())
 
 
 def test_many_effective_postings_let_the_bayesian_decide() -> None:

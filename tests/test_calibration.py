@@ -101,23 +101,26 @@ def _small_skewed_experiment() -> pd.DataFrame:
 
 
 def test_a_method_too_sure_on_these_postings_is_flagged() -> None:
-    # The Bayesian share plugs in a design effect estimated from a handful of postings, one of
-    # which brings most applicants: far too sure, and the check must say so. The frequentist
-    # default re-randomises these postings and stays in the band.
+    # The delta method plugs in the variation between postings estimated from a handful of
+    # them, one of which brings most applicants: far too sure, and the check must say so. The
+    # frequentist default re-randomises these postings and stays in the band.
     exp = _experiment(["qualified_share"])
     data = _small_skewed_experiment()
-    bayes = rk.check_calibration(exp, data, replications=200, method="bayesian", rng=1)
-    row = bayes.table.iloc[0]
-    assert row["method"] == "beta_binomial"
+    delta = rk.check_calibration(exp, data, replications=200, small_sample="asymptotic", rng=1)
+    row = delta.table.iloc[0]
+    assert row["method"] == "welch_delta"
     assert row["verdict"] == "too_many"
     assert row["coverage_verdict"] == "too_narrow"
     assert row["rate"] > 0.2
-    assert [n.code for n in bayes.notes] == ["calibration_too_many"]
-    assert "too optimistic" in bayes.note_texts("en")[0]
-    assert "for optimistiske" in bayes.note_texts("da")[0]
+    assert [n.code for n in delta.notes] == ["calibration_too_many"]
+    assert "too optimistic" in delta.note_texts("en")[0]
+    assert "for optimistiske" in delta.note_texts("da")[0]
     freq = rk.check_calibration(exp, data, replications=200, rng=1)
     assert freq.table.iloc[0]["method"] == "randomization"
     assert freq.table.iloc[0]["verdict"] == "ok"
+    # the Bayesian share declines to put a probability on these postings at all
+    bayes = rk.check_calibration(exp, data, replications=50, method="bayesian", rng=1)
+    assert bayes.table.iloc[0]["verdict"] == "no_data"
 
 
 def test_the_bayesian_cost_per_outcome_with_an_uncertain_cost_holds() -> None:

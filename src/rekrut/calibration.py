@@ -143,6 +143,7 @@ def check_calibration(
     metrics: Sequence[str] | None = None,
     rng: np.random.Generator | int | None = None,
     progress: bool = False,
+    small_sample: Literal["randomization", "asymptotic"] = "randomization",
 ) -> CalibrationResult:
     """Check a method's false-positive rate on your own postings by A/A re-randomisation.
 
@@ -174,6 +175,9 @@ def check_calibration(
         Seed or generator; the same seed gives the same result.
     progress
         Show a progress bar on a terminal.
+    small_sample
+        As for :func:`rekrut.analyze` (frequentist method): ``"asymptotic"`` checks the delta
+        method where the default would re-randomise small comparisons.
 
     Returns
     -------
@@ -205,6 +209,10 @@ def check_calibration(
         raise InputError(msg)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise InputError(f"replications must be a positive whole number, got {replications!r}")
+    if small_sample not in ("randomization", "asymptotic"):
+        raise InputError(
+            f"small_sample must be 'randomization' or 'asymptotic', got {small_sample!r}"
+        )
     by = tuple(by or ())
     _check_unit(experiment)
     experiment = _with_metrics(experiment, metrics)
@@ -212,7 +220,9 @@ def check_calibration(
     rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     gen, seed = resolve_rng(rng, "calibration", experiment.id, method, replications, rows)
     level = experiment.confidence_level
-    tables = _replicate(experiment, frame, source, by, replications, method, gen, progress)
+    tables = _replicate(
+        experiment, frame, source, by, replications, method, gen, progress, small_sample
+    )
     outcomes = pd.concat(tables, ignore_index=True)
     table = _summarise(outcomes, by, level)
     notes = _notes(table, replications)
@@ -333,6 +343,7 @@ def _replicate(
     method: Method,
     gen: np.random.Generator,
     show: bool,
+    small_sample: Literal["randomization", "asymptotic"] = "randomization",
 ) -> list[pd.DataFrame]:
     arm = frame["arm"].array
     assert isinstance(arm, pd.Categorical)
@@ -353,6 +364,7 @@ def _replicate(
             PostingData(stacked, "postings", source),
             method=method,
             by=[*by, REPLICATION],
+            small_sample=small_sample,
             progress=show and len(starts) == 1,  # one batch: the analysis shows its own bar
             rng=int(gen.integers(2**63)),
         )

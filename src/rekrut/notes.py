@@ -160,15 +160,16 @@ NOTES: dict[str, dict[Lang, str]] = {
     },
     "bayes_few_effective_postings": {
         "en": "{metric}: in {count} comparisons an arm rests on fewer than {threshold} effective "
-        "postings (a few postings bring most of its applicants, hires or costs). The Bayesian "
-        "models cannot carry that uncertainty: their probabilities are too confident there, so "
-        "no decision is taken (continue). Read the frequentist analysis, which re-randomises "
-        "these comparisons.",
+        "postings (a few postings bring most of its applicants). The Bayesian models cannot "
+        "carry that uncertainty: their probabilities and intervals would be far too sure, so "
+        "they are left blank and no decision is taken (continue); the posterior means stand. "
+        "Read the frequentist analysis, which re-randomises these comparisons.",
         "da": "{metric}: i {count} sammenligninger hviler en gruppe på færre end {threshold} "
-        "effektive opslag (få opslag står for de fleste ansøgere, ansættelser eller "
-        "omkostninger). De bayesianske modeller kan ikke bære den usikkerhed: deres "
-        "sandsynligheder er for sikre her, så der træffes ingen beslutning (fortsæt). Læs den "
-        "frekventistiske analyse, som fordeler opslagene om i disse sammenligninger.",
+        "effektive opslag (få opslag står for de fleste ansøgere). De bayesianske modeller kan "
+        "ikke bære den usikkerhed: deres sandsynligheder og intervaller ville være alt for "
+        "sikre, så de er udeladt, og der træffes ingen beslutning (fortsæt); de gennemsnitlige "
+        "værdier står. Læs den frekventistiske analyse, som fordeler opslagene om i disse "
+        "sammenligninger.",
     },
     "randomization_too_few": {
         "en": "{metric}: {count} comparisons have so few postings that no re-assignment can "

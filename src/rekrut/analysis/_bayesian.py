@@ -292,6 +292,12 @@ def bayes_block(
         # Cost per outcome, with its cost uncertain, held 2-5 % on the same data.
         uncalibrated = small_cells(metric, cells) & ~not_compared
         if uncalibrated.any():
+            # the arms' posterior means and the difference stand; the probabilities and
+            # intervals, which would look far surer than the data allow, are left blank
+            comparison = _blank(
+                comparison, uncalibrated, keep=("control_value", "treatment_value", "diff", "lift")
+            )
+            best = np.where(uncalibrated.any(axis=1, keepdims=True), np.nan, best)
             decision = np.where(uncalibrated, "continue", decision)
             params = {
                 "metric": metric.id,
