@@ -105,6 +105,11 @@ def test_bayesian_on_few_effective_postings_takes_no_decision() -> None:
     for column in ("prob_better", "prob_best", "lift_ci_low", "lift_ci_high", "expected_loss"):
         assert table.loc[compared, column].isna().all(), column
     assert np.isfinite(table.loc[compared, "lift"]).any()
+    shown = rk.analyze(
+        dgp.experiment(), data, by=["rep"], method="bayesian", rng=1, small_sample="asymptotic"
+    )
+    assert "bayes_few_effective_postings" not in {n.code for n in shown.notes}
+    assert shown.table["prob_better"].notna().mean() > 0.9
 
 
 @pytest.mark.slow

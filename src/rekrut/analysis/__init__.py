@@ -127,7 +127,10 @@ def analyze(
         posting-randomised postings by re-randomisation when an arm rests on fewer than 30
         effective postings (Kish's count of how many postings its total really rests on),
         where the delta method and Welch's test do not hold their level; the ``method``
-        column says which rows. ``"asymptotic"`` keeps the delta method everywhere.
+        column says which rows. ``"asymptotic"`` keeps the delta method everywhere. With the
+        Bayesian method, the default leaves the probabilities and intervals of counts and
+        shares resting on so few postings blank (no model is calibrated there, a note says
+        so); ``"asymptotic"`` shows them.
     n_resamples, n_draws, rng
         Bootstrap resamples (and Monte Carlo re-assignments of the randomisation test), Monte
         Carlo draws (Bayesian probability of being best among more than two arms; Bayesian

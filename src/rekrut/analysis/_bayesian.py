@@ -285,7 +285,11 @@ def bayes_block(
         decision = np.where(few, "continue", decision)
         best = np.where(single.any(axis=1, keepdims=True), np.nan, best)
         notes.append(Note("clustered_few_postings", {"metric": metric.id, "count": int(few.sum())}))
-    if mode in ("units", "clustered") and metric.kind != "ratio":
+    if (
+        mode in ("units", "clustered")
+        and metric.kind != "ratio"
+        and plan.small_sample != "asymptotic"
+    ):
         # counts and shares resting on few effective postings: the conjugate models plug in
         # the variation between postings, and their probabilities are too confident there
         # (A/A: 7-26 % of runs beyond 2.5 % / 97.5 %, docs/methods/bayesian.md); no decision.
