@@ -36,7 +36,10 @@ def test_validate_bad_cell(copy_example: Path, capsys: pytest.CaptureFixture[str
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["validate", str(copy_example)]) == 2
     err = capsys.readouterr().err
-    assert err == f"rekrut: error: {data}, row 8, column hires: must not be negative (got -1)\n"
+    assert (
+        err
+        == f"rekrut: error: {data}, row 8, column hires: must not be negative in 1 row (first: -1)\n"
+    )
 
 
 def test_validate_bad_experiment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

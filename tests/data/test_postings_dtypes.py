@@ -143,7 +143,10 @@ def test_every_dtype_gives_the_same_error(
 def test_fractional_and_text_counts_are_named_with_their_value(
     experiment: rk.Experiment,
 ) -> None:
-    for value, message in [(2.5, r"whole number \(got 2.5\)"), ("ti", "'ti' is not a number")]:
+    for value, message in [
+        (2.5, r"whole number in 1 row \(first: 2.5\)"),
+        ("ti", "'ti' is not a number"),
+    ]:
         bad = pd.DataFrame(ROWS).astype({"applications": object})
         bad.loc[2, "applications"] = value
         for frame in (bad, bad.astype({"applications": "category"})):
@@ -162,7 +165,7 @@ def test_whitespace_around_arm_labels_is_accepted(experiment: rk.Experiment) -> 
 
 def test_the_first_bad_row_is_named(experiment: rk.Experiment) -> None:
     frame = pd.DataFrame(ROWS).assign(applications=[10, 0, -3, 7, -1])
-    with pytest.raises(rk.DataError, match=r"got -3") as info:
+    with pytest.raises(rk.DataError, match=r"negative in 2 rows \(first: -3\)") as info:
         validate_postings(experiment, frame)
     assert info.value.row == 3
     # the unknown label seen last in table order but first among distinct values is not named

@@ -169,14 +169,15 @@ def check_table(
     if failed is not None:
         check, count, first = failed
         row = None if first is None else first + (2 if source else 1)
-        message = f"{check.message} in {_rows(count)}"
+        message = f"{check.message} in {rows_text(count)}"
         raise DataError(message, file=where, row=row, column=check.column)
     names = set(schema.names())
     if id_column in names and "postings" not in names and arm is not None:
         _check_ids(lazy, arm, id_column, where)
 
 
-def _rows(count: int) -> str:
+def rows_text(count: int) -> str:
+    """``1 row`` or ``3 rows``."""
     return f"{count} row" if count == 1 else f"{count} rows"
 
 
@@ -225,7 +226,7 @@ def _check_arms(lazy: Any, arm: nw.Expr, arms: Sequence[str], where: str) -> Non
     if len(unknown):
         shown = sorted(labels[unknown.index], key=lambda v: (v is not None, str(v)))[-1]
         raise DataError(
-            f"{unknown_arm_message(shown, arms)} ({_rows(int(unknown['__n'].sum()))})",
+            f"{unknown_arm_message(shown, arms)} ({rows_text(int(unknown['__n'].sum()))})",
             file=where,
             column="arm",
         )
@@ -248,7 +249,7 @@ def _check_ids(lazy: Any, arm: nw.Expr, id_column: str, where: str) -> None:
         extra = int(repeated["__extra"].sum())
         first = sorted(str(v) for v in repeated["__id"].to_list())[0]
         raise DataError(
-            f"posting {first!r} appears twice in this arm ({_rows(extra)} repeat an id)",
+            f"posting {first!r} appears twice in this arm ({rows_text(extra)} repeat an id)",
             file=where,
             column=id_column,
         )

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rekrut.data._checks import Contract, check_table, unknown_arm_message
+from rekrut.data._checks import Contract, check_table, rows_text, unknown_arm_message
 from rekrut.data._columns import missing_column_hint, renamed
 from rekrut.data._parse import DateProblem, DecimalMark, decide_decimal, parse_dates, parse_numbers
 from rekrut.errors import DataError
@@ -188,7 +188,7 @@ def validate_postings(
     >>> validate_postings(exp, pd.DataFrame({"arm": ["A", "B"], "applications": [4, -1]}))
     Traceback (most recent call last):
     ...
-    rekrut.errors.DataError: table, row 2, column applications: must not be negative (got -1)
+    rekrut.errors.DataError: table, row 2, column applications: must not be negative in 1 row (first: -1)
     """
     experiment, data = _in_order(experiment, data)
     where = _Where(str(source) if source is not None else None)
@@ -435,15 +435,22 @@ def _numbers(
     if floats and column not in BLANK_ALLOWED and np.isnan(array.sum()):
         blank = _first_true(lambda rows: np.isnan(array[rows]), size)
         if blank is not None:
-            raise where.error("the cell is blank; write 0 if there were none", blank, column)
+            count = rows_text(int(np.isnan(array).sum()))
+            message = f"the cell is blank; write 0 if there were none in {count}"
+            raise where.error(message, blank, column)
+    # the messages of the checks every engine runs (data/_checks.py), with the first value
     if low < 0:
         pos = _first_true(lambda rows: array[rows] < 0, size)
         assert pos is not None
-        raise where.error(f"must not be negative (got {values.iloc[pos]})", pos, column)
+        count = rows_text(int((array < 0).sum()))
+        message = f"must not be negative in {count} (first: {values.iloc[pos]})"
+        raise where.error(message, pos, column)
     if floats and column in COUNT_COLUMNS:
         pos = _first_true(lambda rows: _fraction(array[rows]) > 0, size)
         if pos is not None:
-            raise where.error(f"must be a whole number (got {values.iloc[pos]})", pos, column)
+            count = rows_text(int((_fraction(array) > 0).sum()))
+            message = f"must be a whole number in {count} (first: {values.iloc[pos]})"
+            raise where.error(message, pos, column)
     return numbers
 
 
