@@ -158,3 +158,13 @@ def _strict(text: str) -> object:
 def test_json_output_is_strict_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 0
     _strict(capsys.readouterr().out)
+
+
+def test_the_api_never_creates_a_missing_folder(tmp_path: Path) -> None:
+    import rekrut as rk
+    from rekrut.errors import OutputError
+
+    result = rk.analyze(DEMO, rng=1)
+    with pytest.raises(OutputError, match="does not exist; create it first"):
+        rk.report.write_report(result, tmp_path / "missing" / "rapport.md")
+    assert not (tmp_path / "missing").exists()

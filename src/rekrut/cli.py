@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from rekrut._escape import terminal_text
-from rekrut.errors import ExperimentError, InputError
+from rekrut.errors import ExperimentError, InputError, OutputError
 from rekrut.notes import Lang
 
 if TYPE_CHECKING:
@@ -639,6 +639,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise InputError("this is a file; give a folder for the demo's results", file=args.out)
     result = analyze(path)
+    try:
+        out.mkdir(exist_ok=True)  # the demo's own folder, under a parent that exists
+    except OSError as exc:
+        raise OutputError(f"cannot write the file: {exc.strerror}", file=args.out) from None
     write_text_atomic(out / "results.json", result.to_json())
     write_text_atomic(out / "results.csv", result.table.to_csv(index=False, lineterminator="\n"))
     written = ["results.json", "results.csv"]

@@ -339,7 +339,8 @@ def _new_file_mode(path: Path) -> int:
 def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically and return the path.
 
-    The bytes go to a hidden temporary file beside ``path``, are flushed to disk (``fsync``)
+    The folder must exist (a missing one is an error, never created). The bytes go to a
+    hidden temporary file beside ``path``, are flushed to disk (``fsync``)
     and then renamed over ``path`` in one step, so a reader sees the old file or the whole new
     one, and a crash after the rename cannot leave an empty file. The temporary file is removed
     on any failure or interruption that Python sees (an exception, Ctrl-C, and SIGTERM in the
@@ -368,7 +369,12 @@ def _why(path: Path, exc: OSError) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir() and not any(
+        p.exists() and not p.is_dir() for p in path.parents
+    ):  # a missing folder is the user's to create: never make folders on their behalf
+        raise OutputError(
+            f"the folder {str(path.parent)!r} does not exist; create it first", file=str(path)
+        )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
