@@ -17,9 +17,13 @@ Plot labels reach matplotlib as plain text (``parse_math=False``), so a ``$`` is
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["markdown_text", "one_line", "terminal_text", "visible_controls"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["markdown_text", "one_line", "terminal_text", "text_columns", "visible_controls"]
 
 _BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
 _CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
@@ -89,3 +93,18 @@ def terminal_text(text: Any, *, keep_lines: bool = False) -> str:
     """
     pattern = _CONTROLS if keep_lines else _TERMINAL
     return pattern.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
+
+
+def text_columns(frame: pd.DataFrame, escape: Callable[[Any], str]) -> pd.DataFrame:
+    """A copy of the DataFrame ``frame`` with ``escape`` applied to every text cell.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> text_columns(pd.DataFrame({"arm": ["a\u202eb"], "n": [1]}), visible_controls).iloc[0, 0]
+    'a⟨U+202E⟩b'
+    """
+    shown = frame.copy()
+    for column in shown.select_dtypes(exclude=["number", "bool", "datetime"]).columns:
+        shown[column] = shown[column].map(escape, na_action="ignore")
+    return shown

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from rekrut._escape import terminal_text
+from rekrut._escape import terminal_text, text_columns
 from rekrut.errors import ExperimentError, InputError, OutputError
 from rekrut.notes import Lang
 
@@ -60,10 +60,7 @@ def _finite(value: Any) -> Any:
 
 def _table(frame: pd.DataFrame) -> str:
     """A table as text, with line breaks and controls inside its cells written visibly."""
-    shown = frame.copy()
-    for column in shown.select_dtypes(exclude=["number", "bool", "datetime"]).columns:
-        shown[column] = shown[column].map(terminal_text, na_action="ignore")
-    return str(shown.to_string(index=False))
+    return str(text_columns(frame, terminal_text).to_string(index=False))
 
 
 def _experiment(args: argparse.Namespace) -> Experiment:

@@ -358,8 +358,7 @@ def _action(result: AnalysisResult, row: pd.Series, plan: dict[str, Any]) -> tup
     lift, low, high = (float(row[k]) for k in ("lift", "lift_ci_low", "lift_ci_high"))
     rope_low, rope_high = exp.bayes.rope
     if exp.design == "observational":  # nothing was randomised: no roll-out from an association
-        known = math.isfinite(lift) and math.isfinite(float(row.get("p_value", lift)))
-        return ("test", "observational") if known else ("no_data", "no_data")
+        return ("test", "observational") if math.isfinite(lift) else ("no_data", "no_data")
     if result.method == "bayesian":
         decision = str(row["decision"])
         if decision == "no_data" or not math.isfinite(lift):

@@ -176,13 +176,10 @@ class AnalysisResult:
         return [note.text(lang or self.lang) for note in self.notes]
 
     def _repr_html_(self) -> str:
-        from rekrut._escape import visible_controls
+        from rekrut._escape import text_columns, visible_controls
 
         def shown_safe(frame: pd.DataFrame) -> pd.DataFrame:
-            out = frame.copy()
-            for column in out.select_dtypes(exclude=["number", "bool"]).columns:
-                out[column] = out[column].map(visible_controls, na_action="ignore")
-            return out
+            return text_columns(frame, visible_controls)
 
         shown = self.summary.by and len(self.summary.groups) > _MAX_GROUPS_SHOWN
         decisions = (
