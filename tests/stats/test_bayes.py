@@ -443,3 +443,10 @@ def test_an_uncertain_cost_widens_the_interval_and_matches_monte_carlo() -> None
         assert matched == pytest.approx(
             drawn, rel=0.04
         )  # measured: 2.5 % and 97.5 % within 3.2 %, median 1.2 %
+
+
+def test_inverse_trigamma_inverts_trigamma_from_tiny_to_huge_shapes() -> None:
+    from rekrut.stats._bayes import _inverse_trigamma
+
+    shapes = np.array([1e-4, 0.05, 0.7, 3.0, 42.0, 5e3, 1e7])
+    np.testing.assert_allclose(_inverse_trigamma(special.polygamma(1, shapes)), shapes, rtol=1e-8)
