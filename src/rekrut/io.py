@@ -362,16 +362,21 @@ def _why(path: Path, exc: OSError) -> str:
     """The reason a write failed, in the user's terms."""
     if path.is_dir():
         return "a folder has this name; give a file name"
-    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    blocking = _file_in_the_way(path)
     if blocking is not None:
         return f"{blocking} is a file, not a folder"
     return exc.strerror or type(exc).__name__
 
 
+def _file_in_the_way(path: Path) -> Path | None:
+    """The first of the path's folders that is a file, if any."""
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
 def _write_atomic(path: Path, data: bytes) -> Path:
-    if not path.parent.is_dir() and not any(
-        p.exists() and not p.is_dir() for p in path.parents
-    ):  # a missing folder is the user's to create: never make folders on their behalf
+    # a missing folder is the user's to create: never make folders on their behalf (a file in
+    # the way is reported by the failed write below)
+    if not path.parent.is_dir() and _file_in_the_way(path) is None:
         raise OutputError(
             f"the folder {str(path.parent)!r} does not exist; create it first", file=str(path)
         )
